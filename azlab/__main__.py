@@ -1,0 +1,3 @@
+from azlab.cli.main import main
+
+raise SystemExit(main())
