@@ -1,0 +1,118 @@
+"""Pure diff: desired resources + observed resources -> the changes that make them match.
+
+Rules users can rely on:
+- A resource without this plan's tag is never changed or deleted ("not managed").
+- Only the properties and tags the plan sets are compared; tags added by someone
+  else (a policy, a person) are not drift.
+- A difference in a create-time property is a replace, with the reason; the
+  caller decides whether a replace is allowed.
+- A resource the plan owns but no longer lists is an orphan; it becomes a delete
+  only when the caller asks to prune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from azlab.reconcile.model import (
+    PLAN_TAG,
+    Action,
+    Change,
+    Desired,
+    FieldChange,
+    Key,
+    Observed,
+)
+
+
+def diff(
+    plan_name: str,
+    desired: Iterable[Desired],
+    observed: Iterable[Observed],
+    *,
+    prune: bool = False,
+) -> list[Change]:
+    """Every desired and observed resource, once, with the action it needs."""
+    seen: dict[Key, Observed] = {o.key: o for o in observed}
+    changes: list[Change] = []
+    wanted: set[Key] = set()
+    for want in desired:
+        wanted.add(want.key)
+        changes.append(_compare(plan_name, want, seen.get(want.key)))
+    for key, have in seen.items():
+        if key in wanted:
+            continue
+        if not have.owned_by(plan_name):
+            changes.append(Change(Action.NOT_MANAGED, have.kind, have.name, observed=have))
+        elif prune:
+            changes.append(
+                Change(Action.DELETE, have.kind, have.name, observed=have, reason="not in the plan")
+            )
+        else:
+            changes.append(
+                Change(
+                    Action.ORPHAN,
+                    have.kind,
+                    have.name,
+                    observed=have,
+                    reason="owned by the plan but not in it; --prune deletes it",
+                )
+            )
+    return changes
+
+
+def _compare(plan_name: str, want: Desired, have: Observed | None) -> Change:
+    if have is None:
+        return Change(Action.CREATE, want.kind, want.name, desired=want)
+    if not have.owned_by(plan_name):
+        owner = have.tags.get(PLAN_TAG)
+        whose = f"plan {owner!r}" if owner else "no azlab plan"
+        return Change(
+            Action.NOT_MANAGED,
+            want.kind,
+            want.name,
+            desired=want,
+            observed=have,
+            reason=f"exists and belongs to {whose}; add tag {PLAN_TAG}={plan_name} to adopt it",
+        )
+    fields = tuple(_field_changes(want, have))
+    if not fields:
+        return Change(Action.NOOP, want.kind, want.name, desired=want, observed=have)
+    fixed = [f for f in fields if f.name in want.create_only]
+    if fixed:
+        reason = ", ".join(f"{f.name} cannot change in place" for f in fixed)
+        return Change(
+            Action.REPLACE, want.kind, want.name, want, have, fields=fields, reason=reason
+        )
+    return Change(Action.UPDATE, want.kind, want.name, desired=want, observed=have, fields=fields)
+
+
+def _field_changes(want: Desired, have: Observed) -> Iterable[FieldChange]:
+    for name, new in want.props.items():
+        old = have.props.get(name)
+        if not _same(old, new):
+            yield FieldChange(name, old, new)
+    for tag, value in want.tags.items():
+        old_tag = have.tags.get(tag)
+        if old_tag != value:
+            yield FieldChange(f"tags.{tag}", old_tag, value)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal, treating a mapping as matching when every key the plan sets matches."""
+    if isinstance(new, Mapping) and isinstance(old, Mapping):
+        return all(_same(old.get(k), v) for k, v in new.items())
+    if isinstance(new, str) and isinstance(old, str):
+        # Azure returns regions, SKUs and enum values in its own casing ("WestUS2").
+        return old.lower() == new.lower()
+    if isinstance(new, list | tuple) and isinstance(old, list | tuple):
+        return len(old) == len(new) and all(_same(o, n) for o, n in zip(old, new, strict=True))
+    return bool(old == new)
+
+
+def summarize(changes: Iterable[Change]) -> dict[str, int]:
+    counts = {a.value: 0 for a in Action}
+    for change in changes:
+        counts[change.action.value] += 1
+    return counts

@@ -1,0 +1,155 @@
+"""Runs a graph of tasks with bounded concurrency, as soon as each task's dependencies are done.
+
+Starting each task the moment its own dependencies finish (rather than in
+whole waves) keeps an apply close to its critical path. A failed task marks
+every task that needs it as blocked; the others go on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Generic, TypeVar
+
+from azlab.errors import AzlabError
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Status(str, Enum):
+    DONE = "done"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Task(Generic[K]):
+    key: K
+    run: Callable[[], object]
+    needs: tuple[K, ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[K]):
+    key: K
+    status: Status
+    label: str
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class RunStats:
+    max_in_flight: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Listener(Generic[K]):
+    """Callbacks for progress displays; called from worker threads and the scheduler."""
+
+    started: Callable[[Task[K]], None] = field(default=lambda task: None)
+    finished: Callable[[Outcome[K]], None] = field(default=lambda outcome: None)
+
+
+class CycleError(AzlabError):
+    """Tasks that need each other can never run."""
+
+
+def run_graph(
+    tasks: Iterable[Task[K]],
+    *,
+    parallelism: int,
+    listener: Listener[K] | None = None,
+    stats: RunStats | None = None,
+) -> list[Outcome[K]]:
+    """Run every task once its needs are done; return one outcome per task."""
+    if parallelism < 1:
+        raise ValueError("parallelism must be at least 1")
+    listener = listener or Listener()
+    stats = stats if stats is not None else RunStats()
+    by_key: dict[K, Task[K]] = {t.key: t for t in tasks}
+    # A need outside the graph is already satisfied (a resource that exists).
+    pending: dict[K, set[K]] = {k: {n for n in t.needs if n in by_key} for k, t in by_key.items()}
+    dependents: dict[K, list[K]] = {k: [] for k in by_key}
+    for key, needs in pending.items():
+        for need in needs:
+            dependents[need].append(key)
+    _check_acyclic(pending)
+
+    outcomes: dict[K, Outcome[K]] = {}
+    ready = [k for k, needs in pending.items() if not needs]
+    running: dict[Future[Outcome[K]], K] = {}
+    lock = threading.Lock()
+    begin = time.monotonic()
+
+    def execute(task: Task[K]) -> Outcome[K]:
+        listener.started(task)
+        t0 = time.monotonic()
+        try:
+            task.run()
+        except Exception as exc:  # every failure becomes an outcome; the run goes on
+            outcome = Outcome(task.key, Status.FAILED, task.label, time.monotonic() - t0, _say(exc))
+        else:
+            outcome = Outcome(task.key, Status.DONE, task.label, time.monotonic() - t0)
+        listener.finished(outcome)
+        return outcome
+
+    def block(key: K, because: str) -> None:
+        for child in dependents[key]:
+            if child in outcomes:
+                continue
+            outcome = Outcome(child, Status.BLOCKED, by_key[child].label, error=because)
+            outcomes[child] = outcome
+            listener.finished(outcome)
+            block(child, because)
+
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="azlab") as pool:
+        while ready or running:
+            while ready and len(running) < parallelism:
+                key = ready.pop(0)
+                if key in outcomes:
+                    continue
+                running[pool.submit(execute, by_key[key])] = key
+                with lock:
+                    stats.max_in_flight = max(stats.max_in_flight, len(running))
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                outcome = future.result()
+                outcomes[key] = outcome
+                if outcome.status is Status.DONE:
+                    for child in dependents[key]:
+                        pending[child].discard(key)
+                        if not pending[child] and child not in outcomes:
+                            ready.append(child)
+                else:
+                    block(key, f"needs {by_key[key].label or key} which failed")
+    stats.seconds = time.monotonic() - begin
+    return [outcomes[k] for k in by_key if k in outcomes]
+
+
+def _say(exc: Exception) -> str:
+    if isinstance(exc, AzlabError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _check_acyclic(pending: Mapping[K, set[K]]) -> None:
+    remaining = {k: set(v) for k, v in pending.items()}
+    while remaining:
+        free = [k for k, needs in remaining.items() if not needs]
+        if not free:
+            raise CycleError(f"tasks need each other: {sorted(map(str, remaining))[:5]}")
+        for k in free:
+            del remaining[k]
+        for needs in remaining.values():
+            needs.difference_update(free)

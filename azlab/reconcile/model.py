@@ -1,0 +1,136 @@
+"""Plain data the reconciler works on: desired and observed resources, and the changes between them.
+
+Properties are normalised, JSON-like values chosen so that a desired and an observed
+resource compare equal exactly when Azure needs no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+PLAN_TAG = "azlab-plan"
+
+
+class Kind(str, Enum):
+    RESOURCE_GROUP = "resource_group"
+    NETWORK = "network"
+    NSG = "nsg"
+    PUBLIC_IP = "public_ip"
+    STORAGE_ACCOUNT = "storage_account"
+    CONTAINER = "container"
+    NIC = "nic"
+    DISK = "disk"
+    VM = "vm"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Kind.RESOURCE_GROUP: "resource group",
+    Kind.NETWORK: "virtual network",
+    Kind.NSG: "network security group",
+    Kind.PUBLIC_IP: "public IP",
+    Kind.STORAGE_ACCOUNT: "storage account",
+    Kind.CONTAINER: "blob container",
+    Kind.NIC: "network interface",
+    Kind.DISK: "managed disk",
+    Kind.VM: "virtual machine",
+}
+
+Key = tuple[Kind, str]
+
+
+@dataclass(frozen=True)
+class Desired:
+    """A resource the plan wants, with what it needs to exist first."""
+
+    kind: Kind
+    name: str
+    props: Mapping[str, Any]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[Key, ...] = ()
+    # Properties Azure cannot change in place: a difference means delete and create again.
+    create_only: frozenset[str] = frozenset()
+    # Where the plan declares it, for messages ("plans/lab.yaml:42").
+    source: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.kind, self.name.lower())
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A resource as Azure reports it."""
+
+    kind: Kind
+    name: str
+    props: Mapping[str, Any]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # Names of resources this one uses (a VM's disks and NIC), so deletes run in order.
+    uses: tuple[Key, ...] = ()
+
+    @property
+    def key(self) -> Key:
+        return (self.kind, self.name.lower())
+
+    def owned_by(self, plan_name: str) -> bool:
+        return self.tags.get(PLAN_TAG) == plan_name
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "noop"
+    # Present in Azure without this plan's tag: azlab never changes it.
+    NOT_MANAGED = "not-managed"
+    # Owned by the plan but no longer in it; deleted only with --prune.
+    ORPHAN = "orphan"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+    Action.NOOP: " ",
+    Action.NOT_MANAGED: "!",
+    Action.ORPHAN: "?",
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    kind: Kind
+    name: str
+    desired: Desired | None = None
+    observed: Observed | None = None
+    fields: tuple[FieldChange, ...] = ()
+    reason: str = ""
+
+    @property
+    def key(self) -> Key:
+        return (self.kind, self.name.lower())
+
+    @property
+    def is_change(self) -> bool:
+        return self.action in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
