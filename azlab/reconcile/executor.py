@@ -1,16 +1,17 @@
-"""Runs a graph of tasks with bounded concurrency, as soon as each task's dependencies are done.
+"""Runs a graph of tasks with bounded concurrency, each as soon as its own needs are done.
 
-Starting each task the moment its own dependencies finish (rather than in
-whole waves) keeps an apply close to its critical path. A failed task marks
-every task that needs it as blocked; the others go on.
+Tasks are coroutines: an operation that waits minutes for Azure holds no
+thread, so hundreds can be in flight at once. Starting each task the moment
+its needs finish (rather than in whole waves) keeps a run close to its
+critical path. A failed task marks every task that needs it as blocked; the
+others go on.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, TypeVar
@@ -29,7 +30,7 @@ class Status(str, Enum):
 @dataclass(frozen=True)
 class Task(Generic[K]):
     key: K
-    run: Callable[[], object]
+    run: Callable[[], Awaitable[object]]
     needs: tuple[K, ...] = ()
     label: str = ""
 
@@ -49,26 +50,30 @@ class RunStats:
     seconds: float = 0.0
 
 
+def _ignore(_: object) -> None:
+    return None
+
+
 @dataclass
 class Listener(Generic[K]):
-    """Callbacks for progress displays; called from worker threads and the scheduler."""
+    """Callbacks for progress displays."""
 
-    started: Callable[[Task[K]], None] = field(default=lambda task: None)
-    finished: Callable[[Outcome[K]], None] = field(default=lambda outcome: None)
+    started: Callable[[Task[K]], None] = field(default=_ignore)
+    finished: Callable[[Outcome[K]], None] = field(default=_ignore)
 
 
 class CycleError(AzlabError):
     """Tasks that need each other can never run."""
 
 
-def run_graph(
+async def run_graph(
     tasks: Iterable[Task[K]],
     *,
     parallelism: int,
     listener: Listener[K] | None = None,
     stats: RunStats | None = None,
 ) -> list[Outcome[K]]:
-    """Run every task once its needs are done; return one outcome per task."""
+    """Run every task once its needs are done; return one outcome per task, in task order."""
     if parallelism < 1:
         raise ValueError("parallelism must be at least 1")
     listener = listener or Listener()
@@ -84,15 +89,16 @@ def run_graph(
 
     outcomes: dict[K, Outcome[K]] = {}
     ready = [k for k, needs in pending.items() if not needs]
-    running: dict[Future[Outcome[K]], K] = {}
-    lock = threading.Lock()
+    running: dict[asyncio.Task[Outcome[K]], K] = {}
     begin = time.monotonic()
 
-    def execute(task: Task[K]) -> Outcome[K]:
+    async def execute(task: Task[K]) -> Outcome[K]:
         listener.started(task)
         t0 = time.monotonic()
         try:
-            task.run()
+            await task.run()
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # every failure becomes an outcome; the run goes on
             outcome = Outcome(task.key, Status.FAILED, task.label, time.monotonic() - t0, _say(exc))
         else:
@@ -109,21 +115,19 @@ def run_graph(
             listener.finished(outcome)
             block(child, because)
 
-    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="azlab") as pool:
+    try:
         while ready or running:
             while ready and len(running) < parallelism:
                 key = ready.pop(0)
-                if key in outcomes:
-                    continue
-                running[pool.submit(execute, by_key[key])] = key
-                with lock:
+                if key not in outcomes:
+                    running[asyncio.create_task(execute(by_key[key]))] = key
                     stats.max_in_flight = max(stats.max_in_flight, len(running))
             if not running:
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                key = running.pop(future)
-                outcome = future.result()
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                key = running.pop(finished)
+                outcome = finished.result()
                 outcomes[key] = outcome
                 if outcome.status is Status.DONE:
                     for child in dependents[key]:
@@ -131,7 +135,10 @@ def run_graph(
                         if not pending[child] and child not in outcomes:
                             ready.append(child)
                 else:
-                    block(key, f"needs {by_key[key].label or key} which failed")
+                    block(key, f"needs {by_key[key].label or key}, which failed")
+    finally:
+        for leftover in running:
+            leftover.cancel()
     stats.seconds = time.monotonic() - begin
     return [outcomes[k] for k in by_key if k in outcomes]
 
