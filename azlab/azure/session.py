@@ -1,0 +1,134 @@
+"""An async session on Azure Resource Manager: the subscription, a credential, and the SDK clients.
+
+Operations in flight hold no thread, so an apply or a tick can keep hundreds of
+them going at once. The endpoint and CA come from the environment
+(`AZLAB_ENDPOINT`, `AZLAB_CA_FILE`), which is how the sandbox or a sovereign
+cloud is reached; otherwise the public cloud and `DefaultAzureCredential` are used.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from azlab.errors import CredentialError
+
+PUBLIC_ENDPOINT = "https://management.azure.com"
+SCOPE = "https://management.azure.com/.default"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to send ARM requests, and how to trust the server."""
+
+    subscription: str
+    endpoint: str = PUBLIC_ENDPOINT
+    ca_file: str | None = None
+    # Polling and retry pacing; the sandbox answers fast, so tests turn these down.
+    polling_interval: float | None = None
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.endpoint != PUBLIC_ENDPOINT
+
+    @classmethod
+    def from_env(
+        cls, plan_subscription: str | None = None, *, env: Mapping[str, str] | None = None
+    ) -> Target:
+        env = os.environ if env is None else env
+        subscription = env.get("AZURE_SUBSCRIPTION_ID") or plan_subscription
+        if not subscription:
+            raise CredentialError(
+                "no subscription: the plan names none and AZURE_SUBSCRIPTION_ID is not set",
+                hint="set AZURE_SUBSCRIPTION_ID or pass --subscription",
+            )
+        endpoint = env.get("AZLAB_ENDPOINT", PUBLIC_ENDPOINT).rstrip("/")
+        ca_file = env.get("AZLAB_CA_FILE") or None
+        if ca_file and not os.path.exists(ca_file):
+            raise CredentialError(
+                f"AZLAB_CA_FILE points at {ca_file}, which does not exist",
+                hint="start the sandbox again or unset AZLAB_CA_FILE",
+            )
+        polling = env.get("AZLAB_POLLING_INTERVAL")
+        return cls(subscription, endpoint, ca_file, float(polling) if polling else None)
+
+
+class StaticTokenCredential:
+    """An async credential that hands out a fixed bearer token (the sandbox accepts any)."""
+
+    def __init__(self, token: str = "azlab-sandbox") -> None:
+        self._token = token
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> StaticTokenCredential:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        return None
+
+
+def _credential(target: Target) -> Any:
+    if target.is_sandbox:
+        return StaticTokenCredential()
+    from azure.identity.aio import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+class AzureSession:
+    """Async SDK clients for one subscription; use as `async with AzureSession(target) as s:`."""
+
+    def __init__(self, target: Target, credential: Any | None = None) -> None:
+        from azure.mgmt.compute.aio import ComputeManagementClient
+        from azure.mgmt.network.aio import NetworkManagementClient
+        from azure.mgmt.resource.resources.aio import ResourceManagementClient
+        from azure.mgmt.storage.aio import StorageManagementClient
+
+        self.target = target
+        self.credential = credential if credential is not None else _credential(target)
+        options: dict[str, Any] = {"base_url": target.endpoint}
+        if target.ca_file:
+            options["connection_verify"] = target.ca_file
+        if target.polling_interval is not None:
+            options["polling_interval"] = target.polling_interval
+        sub = target.subscription
+        self.resource: Any = ResourceManagementClient(self.credential, sub, **options)
+        self.network: Any = NetworkManagementClient(self.credential, sub, **options)
+        self.storage: Any = StorageManagementClient(self.credential, sub, **options)
+        self.compute: Any = ComputeManagementClient(self.credential, sub, **options)
+
+    @property
+    def subscription(self) -> str:
+        return self.target.subscription
+
+    def resource_id(self, resource_group: str, provider_path: str) -> str:
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{resource_group}"
+            f"/providers/{provider_path}"
+        )
+
+    async def __aenter__(self) -> AzureSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for client in (self.resource, self.network, self.storage, self.compute):
+            await client.close()
+        close = getattr(self.credential, "close", None)
+        if close is not None:
+            await close()
