@@ -204,6 +204,9 @@ def _vm(item: Mapping[str, Any]) -> Observed:
     }
     uses: list[Key] = [(Kind.NIC, (last_segment(n.get("id")) or "").lower()) for n in nics]
     uses += [(Kind.DISK, str(name).lower()) for name in data_disks.values()]
+    os_disk_name = os_disk.get("name") or last_segment(os_disk.get("managedDisk", {}).get("id"))
+    if os_disk_name:
+        uses.append((Kind.DISK, str(os_disk_name).lower()))
     urn = ":".join(str(image.get(k, "")) for k in ("publisher", "offer", "sku", "version"))
     return Observed(
         Kind.VM,

@@ -241,7 +241,7 @@ def vm_body(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -
             os_profile["adminPassword"] = secrets.password
         os_profile["linuxConfiguration"] = linux
     os_disk: dict[str, Any] = {
-        "name": f"{want.name}-osdisk",
+        "name": p.get("os_disk_name") or f"{want.name}-osdisk",
         "createOption": "FromImage",
         "osType": "Windows" if p["os"] == "windows" else "Linux",
         "managedDisk": {"storageAccountType": p.get("os_disk_sku") or "StandardSSD_LRS"},

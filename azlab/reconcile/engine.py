@@ -1,0 +1,271 @@
+"""Plan, apply and destroy: observe, diff, then run the changes as a dependency graph.
+
+This module decides and orders; `azlab.azure.operations` talks to Azure; the
+CLI renders. An apply that was interrupted is finished by running it again:
+every step observes first and does only what is still missing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from azlab.azure import operations
+from azlab.azure.observe import observe, power_states
+from azlab.azure.operations import VmSecrets
+from azlab.azure.session import AzureSession
+from azlab.errors import AzlabError, PlanError
+from azlab.reconcile.desired import desired_resources
+from azlab.reconcile.diff import diff
+from azlab.reconcile.executor import Listener, Outcome, RunStats, Status, Task, run_graph
+from azlab.reconcile.model import Action, Change, Desired, Key, Kind, Observed
+
+# Deletes run from the top of this ranking down: VMs before their NICs and disks, and so on.
+_RANK = {
+    Kind.RESOURCE_GROUP: 0,
+    Kind.NETWORK: 1,
+    Kind.NSG: 1,
+    Kind.PUBLIC_IP: 1,
+    Kind.STORAGE_ACCOUNT: 1,
+    Kind.CONTAINER: 2,
+    Kind.NIC: 2,
+    Kind.DISK: 3,
+    Kind.VM: 4,
+}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What apply would do, from one observation."""
+
+    plan_name: str
+    resource_group: str
+    changes: tuple[Change, ...]
+    observed: tuple[Observed, ...]
+
+    @property
+    def pending(self) -> list[Change]:
+        return [c for c in self.changes if c.is_change]
+
+    @property
+    def conflicts(self) -> list[Change]:
+        """Resources the plan wants that exist but belong to someone else."""
+        return [c for c in self.changes if c.action is Action.NOT_MANAGED and c.desired]
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome[Key]] = field(default_factory=list)
+    stats: RunStats = field(default_factory=RunStats)
+
+    @property
+    def failed(self) -> list[Outcome[Key]]:
+        return [o for o in self.outcomes if o.status is not Status.DONE]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+async def preview(
+    session: AzureSession, plan: Any, *, prune: bool = False, **where: Any
+) -> Preview:
+    desired = desired_resources(plan, **where)
+    seen = await observe(session, plan.resource_group)
+    return Preview(
+        plan.name,
+        plan.resource_group,
+        tuple(diff(plan.name, desired, seen, prune=prune)),
+        tuple(seen),
+    )
+
+
+def refuse_unsafe(view: Preview, *, allow_replace: Iterable[str] = ()) -> None:
+    """Stop before any change when the plan would touch what it must not."""
+    if view.conflicts:
+        first = view.conflicts[0]
+        where = f" ({first.desired.source})" if first.desired and first.desired.source else ""
+        raise AzlabError(
+            f"{first.kind.label} {first.name}{where} {first.reason}",
+            hint="azlab changes only resources tagged with its plan's name",
+        )
+    allowed = {n.lower() for n in allow_replace}
+    for change in view.changes:
+        if change.action is not Action.REPLACE or change.name.lower() in allowed:
+            continue
+        hint = f"run apply with --replace {change.name} to delete and create it again"
+        if any(f.name == "location" for f in change.fields):
+            hint = f"use `azlab migrate` to move {change.name} to another region"
+        raise AzlabError(
+            f"{change.kind.label} {change.name} needs replacing: {change.reason}", hint=hint
+        )
+
+
+def resolve_secrets(
+    plan: Any, changes: Iterable[Change], env: Mapping[str, str] | None = None
+) -> dict[str, VmSecrets]:
+    """Admin secrets of every VM about to be created, read now so nothing starts without them."""
+    env = os.environ if env is None else env
+    creating = {
+        c.name.lower()
+        for c in changes
+        if c.kind is Kind.VM and c.action in (Action.CREATE, Action.REPLACE)
+    }
+    secrets: dict[str, VmSecrets] = {}
+    for group in plan.groups:
+        for vm in group.vms:
+            if vm.name.lower() in creating:
+                secrets[vm.name.lower()] = _vm_secrets(vm, env)
+    return secrets
+
+
+def _vm_secrets(vm: Any, env: Mapping[str, str]) -> VmSecrets:
+    admin = vm.admin
+    if getattr(admin, "password_env", None):
+        value = env.get(admin.password_env)
+        if not value:
+            raise PlanError(
+                f"vm {vm.name}: the admin password variable {admin.password_env} is not set",
+                hint=f"export {admin.password_env}=... before apply",
+            )
+        return VmSecrets(password=value)
+    if getattr(admin, "ssh_key_env", None):
+        value = env.get(admin.ssh_key_env)
+        if not value:
+            raise PlanError(
+                f"vm {vm.name}: the SSH public key variable {admin.ssh_key_env} is not set",
+                hint=f'export {admin.ssh_key_env}="$(cat ~/.ssh/id_ed25519.pub)"',
+            )
+        return VmSecrets(ssh_public_key=value.strip())
+    key_file = getattr(admin, "ssh_key_file", None)
+    if key_file:
+        path = Path(os.path.expanduser(str(key_file)))
+        if not path.is_file():
+            raise PlanError(f"vm {vm.name}: SSH key file {path} does not exist")
+        return VmSecrets(ssh_public_key=path.read_text().strip())
+    raise PlanError(f"vm {vm.name}: no admin secret: set password_env, ssh_key_env or ssh_key_file")
+
+
+def apply_tasks(
+    session: AzureSession,
+    view: Preview,
+    secrets: Mapping[str, VmSecrets],
+    *,
+    delete_disks: bool = False,
+) -> list[Task[Key]]:
+    rg = view.resource_group
+    changing = {c.key for c in view.pending}
+    tasks: list[Task[Key]] = []
+    deletes = [c for c in view.pending if c.action is Action.DELETE]
+    for change in view.pending:
+        label = f"{change.action.symbol} {change.kind.label} {change.name}"
+        if change.action is Action.DELETE:
+            if change.kind is Kind.DISK and not delete_disks:
+                continue
+            needs = tuple(d.key for d in deletes if _RANK[d.kind] > _RANK[change.kind])
+            tasks.append(Task(change.key, _deleter(session, rg, change), needs, label))
+            continue
+        assert change.desired is not None
+        needs = tuple(k for k in change.desired.depends_on if k in changing)
+        tasks.append(Task(change.key, _writer(session, rg, change, secrets), needs, label))
+    return tasks
+
+
+def _deleter(session: AzureSession, rg: str, change: Change) -> Callable[[], Any]:
+    async def run() -> None:
+        await operations.delete(session, rg, change.kind, change.name)
+
+    return run
+
+
+def _writer(
+    session: AzureSession, rg: str, change: Change, secrets: Mapping[str, VmSecrets]
+) -> Callable[[], Any]:
+    want = change.desired
+    assert want is not None
+
+    async def run() -> None:
+        if change.action is Action.REPLACE:
+            await operations.delete(session, rg, change.kind, change.name)
+            if change.kind is Kind.VM:
+                # The old OS disk is kept; the new one needs a name of its own.
+                props = {**want.props, "os_disk_name": f"{want.name}-osdisk-{int(time.time())}"}
+                await operations.create_or_update(
+                    session, rg, _with_props(want, props), secrets=secrets
+                )
+                return
+        if change.action is Action.UPDATE and change.kind is Kind.VM:
+            await operations.update_vm(session, rg, want)
+            return
+        await operations.create_or_update(session, rg, want, secrets=secrets)
+
+    return run
+
+
+def _with_props(want: Desired, props: Mapping[str, Any]) -> Desired:
+    return Desired(
+        want.kind, want.name, props, want.tags, want.depends_on, want.create_only, want.source
+    )
+
+
+async def run(
+    tasks: list[Task[Key]], *, parallelism: int, listener: Listener[Key] | None = None
+) -> Report:
+    report = Report()
+    report.outcomes = await run_graph(
+        tasks, parallelism=parallelism, listener=listener, stats=report.stats
+    )
+    return report
+
+
+def destroy_changes(view: Preview, *, keep_disks: bool) -> list[Change]:
+    """Every owned resource, as deletes; the group only when nothing else would remain in it."""
+    owned = [o for o in view.observed if o.owned_by(view.plan_name)]
+    unowned = [o for o in view.observed if not o.owned_by(view.plan_name)]
+    changes = [
+        Change(Action.DELETE, o.kind, o.name, observed=o, reason="destroy")
+        for o in owned
+        if o.kind is not Kind.RESOURCE_GROUP and not (keep_disks and o.kind is Kind.DISK)
+    ]
+    os_disks = {k for o in owned if o.kind is Kind.VM for k in o.uses if k[0] is Kind.DISK} - {
+        c.key for c in changes
+    }
+    if not keep_disks:
+        changes += [
+            Change(Action.DELETE, Kind.DISK, name, reason="destroy: disk of a destroyed VM")
+            for _, name in sorted(os_disks)
+        ]
+    group = next((o for o in owned if o.kind is Kind.RESOURCE_GROUP), None)
+    if group is not None and not unowned and not keep_disks:
+        changes.append(
+            Change(Action.DELETE, group.kind, group.name, observed=group, reason="destroy")
+        )
+    return changes
+
+
+async def destroy_preview(session: AzureSession, plan: Any, *, keep_disks: bool) -> Preview:
+    seen = await observe(session, plan.resource_group)
+    base = Preview(plan.name, plan.resource_group, (), tuple(seen))
+    return Preview(
+        plan.name,
+        plan.resource_group,
+        tuple(destroy_changes(base, keep_disks=keep_disks)),
+        base.observed,
+    )
+
+
+__all__ = [
+    "Preview",
+    "Report",
+    "apply_tasks",
+    "destroy_preview",
+    "power_states",
+    "preview",
+    "refuse_unsafe",
+    "resolve_secrets",
+    "run",
+]
