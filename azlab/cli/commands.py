@@ -1,3 +1,5 @@
 """Imports every command module so each registers itself on the app."""
 
 from __future__ import annotations
+
+from azlab.cli import reconcile  # noqa: F401

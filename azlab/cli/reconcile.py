@@ -1,0 +1,268 @@
+"""`azlab plan`, `apply`, `status` and `destroy`: make the subscription match the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from azlab.azure.observe import observe
+from azlab.azure.session import AzureSession
+from azlab.cli.common import (
+    OUTPUT_OPTION,
+    PLAN_ARGUMENT,
+    SUBSCRIPTION_OPTION,
+    Output,
+    confirm,
+    console,
+    load,
+    print_json,
+    run_async,
+    target_for,
+)
+from azlab.cli.main import app
+from azlab.cli.render import (
+    Progress,
+    changes_as_data,
+    outcomes_as_data,
+    print_changes,
+    print_report,
+    summary_line,
+)
+from azlab.reconcile import engine
+from azlab.reconcile.desired import nic_name
+
+DEFAULT_PARALLELISM = 200  # ARM's per-subscription write burst; operations hold no thread
+
+
+def _where(loaded: Any) -> dict[str, Any]:
+    return {"where": loaded, "path": str(loaded.path)}
+
+
+@app.command("plan")
+def plan_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    output: Output = OUTPUT_OPTION,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 0 with no changes, 1 on error, 2 with changes."
+    ),
+    prune: bool = typer.Option(
+        False, "--prune", help="Show owned resources not in the plan as deletes."
+    ),
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Show what `apply` would change, without changing anything.
+
+    Example: azlab plan plans/lynclab.yaml --detailed-exitcode
+    """
+    loaded = load(plan_file)
+    target = target_for(loaded.plan, subscription)
+
+    async def work() -> engine.Preview:
+        async with AzureSession(target) as session:
+            return await engine.preview(session, loaded.plan, prune=prune, **_where(loaded))
+
+    view = run_async(work)
+    if output is Output.json:
+        print_json({"plan": loaded.plan.name, "changes": changes_as_data(view.changes)})
+    else:
+        out = console()
+        print_changes(out, view.changes)
+        out.print(summary_line(view.changes) if view.changes else "No resources.")
+        if not view.pending:
+            out.print("No changes. The subscription matches the plan.")
+    if detailed_exitcode and view.pending:
+        raise typer.Exit(2)
+
+
+@app.command("apply")
+def apply_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    parallelism: int = typer.Option(
+        DEFAULT_PARALLELISM, "--parallelism", min=1, help="Most operations in flight at once."
+    ),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Also delete resources the plan owns but no longer lists (not disks).",
+    ),
+    replace: list[str] = typer.Option(
+        [], "--replace", help="Allow this resource to be deleted and created again (repeatable)."
+    ),
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Make the subscription match the plan, in dependency order, in parallel.
+
+    Running apply again after an interruption finishes the job.
+
+    Example: azlab apply plans/lynclab.yaml --yes
+    """
+    loaded = load(plan_file)
+    target = target_for(loaded.plan, subscription)
+    out = console()
+
+    async def work() -> engine.Report | None:
+        async with AzureSession(target) as session:
+            view = await engine.preview(session, loaded.plan, prune=prune, **_where(loaded))
+            engine.refuse_unsafe(view, allow_replace=replace)
+            secrets = engine.resolve_secrets(loaded.plan, view.pending)
+            if not view.pending:
+                return None
+            if output is Output.text:
+                print_changes(out, view.changes)
+                out.print(summary_line(view.changes))
+            confirm("Apply these changes?", yes=yes)
+            tasks = engine.apply_tasks(session, view, secrets)
+            with Progress(out, len(tasks)) as progress:
+                return await engine.run(
+                    tasks, parallelism=parallelism, listener=progress.listener()
+                )
+
+    report = run_async(work)
+    if report is None:
+        if output is Output.json:
+            print_json({"plan": loaded.plan.name, "outcomes": [], "ok": True})
+        else:
+            out.print("No changes. The subscription matches the plan.")
+        return
+    if output is Output.json:
+        print_json(
+            {
+                "plan": loaded.plan.name,
+                "ok": report.ok,
+                "seconds": round(report.stats.seconds, 2),
+                "max_in_flight": report.stats.max_in_flight,
+                "outcomes": outcomes_as_data(report.outcomes),
+            }
+        )
+    else:
+        print_report(out, report.outcomes, report.stats.seconds)
+        if not report.ok:
+            out.print("Run `azlab apply` again to retry what is not done.")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("destroy")
+def destroy_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    keep_disks: bool = typer.Option(False, "--keep-disks", help="Keep the VMs' managed disks."),
+    parallelism: int = typer.Option(DEFAULT_PARALLELISM, "--parallelism", min=1),
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Delete everything the plan owns, in reverse dependency order.
+
+    Resources without the plan's tag are never touched; the resource group is
+    deleted only when nothing else is left in it.
+
+    Example: azlab destroy plans/lynclab.yaml --yes
+    """
+    loaded = load(plan_file, require_env=False)
+    target = target_for(loaded.plan, subscription)
+    out = console()
+
+    async def work() -> engine.Report | None:
+        async with AzureSession(target) as session:
+            view = await engine.destroy_preview(session, loaded.plan, keep_disks=keep_disks)
+            if not view.pending:
+                return None
+            if output is Output.text:
+                print_changes(out, view.changes)
+                out.print(f"Destroy: {len(view.pending)} to delete.")
+            confirm("Delete these resources?", yes=yes)
+            tasks = engine.apply_tasks(session, view, {}, delete_disks=not keep_disks)
+            with Progress(out, len(tasks), verb="destroy") as progress:
+                return await engine.run(
+                    tasks, parallelism=parallelism, listener=progress.listener()
+                )
+
+    report = run_async(work)
+    if report is None:
+        if output is Output.json:
+            print_json({"plan": loaded.plan.name, "ok": True, "outcomes": []})
+        else:
+            out.print("Nothing to destroy.")
+        return
+    if output is Output.json:
+        print_json(
+            {
+                "plan": loaded.plan.name,
+                "ok": report.ok,
+                "outcomes": outcomes_as_data(report.outcomes),
+            }
+        )
+    else:
+        print_report(out, report.outcomes, report.stats.seconds)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Show each group's VMs with power state, size and private IP.
+
+    Example: azlab status plans/lynclab.yaml --output json
+    """
+    loaded = load(plan_file, require_env=False)
+    plan = loaded.plan
+    target = target_for(plan, subscription)
+
+    async def work() -> tuple[dict[str, str], list[Any]]:
+        async with AzureSession(target) as session:
+            states = await engine.power_states(session, plan.resource_group)
+            seen = await observe(session, plan.resource_group)
+            return states, seen
+
+    states, seen = run_async(work)
+    by_key = {(o.kind.value, o.name.lower()): o for o in seen}
+    rows = []
+    for group in plan.groups:
+        for vm in group.vms:
+            observed = by_key.get(("vm", vm.name.lower()))
+            nic = by_key.get(("nic", nic_name(vm.name).lower()))
+            rows.append(
+                {
+                    "group": group.name,
+                    "vm": vm.name,
+                    "tier": getattr(vm, "tier", 0),
+                    "exists": observed is not None,
+                    "power": states.get(
+                        vm.name.lower(), "absent" if observed is None else "unknown"
+                    ),
+                    "size": observed.props.get("size") if observed else vm.size,
+                    "private_ip": _private_ip(nic),
+                }
+            )
+    if output is Output.json:
+        print_json({"plan": plan.name, "vms": rows})
+        return
+    table = Table(title=f"{plan.name} ({plan.resource_group})")
+    for column in ("group", "vm", "tier", "power", "size", "private ip"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["group"],
+            row["vm"],
+            str(row["tier"]),
+            row["power"],
+            str(row["size"]),
+            row["private_ip"] or "-",
+        )
+    console().print(table)
+
+
+def _private_ip(nic: Any) -> str | None:
+    if nic is None:
+        return None
+    value = nic.props.get("private_ip") or nic.props.get("private_ip_address")
+    return str(value) if value else None
