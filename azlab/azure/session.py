@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from azlab.azure.ratelimit import RateLimitMonitor
 from azlab.errors import CredentialError
 
 PUBLIC_ENDPOINT = "https://management.azure.com"
@@ -97,7 +98,12 @@ class AzureSession:
 
         self.target = target
         self.credential = credential if credential is not None else _credential(target)
-        options: dict[str, Any] = {"base_url": target.endpoint}
+        self.rate_limits = RateLimitMonitor()
+        options: dict[str, Any] = {
+            "base_url": target.endpoint,
+            # Per retry, so every attempt (a 429 included) is seen.
+            "per_retry_policies": [self.rate_limits],
+        }
         if target.ca_file:
             options["connection_verify"] = target.ca_file
         if target.polling_interval is not None:

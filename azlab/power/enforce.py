@@ -1,0 +1,165 @@
+"""Carry out power steps against Azure: fire actions, watch states, retry, isolate failures.
+
+Each action is sent and not polled: the shared `StateWatcher` sees every VM
+arrive in one list call per round. A 409 means another operation (another
+tick, a person) is already on that VM; it is watched like our own. A VM that
+fails (`AllocationFailed`) is retried with backoff until the deadline; if it
+still fails, its step fails and every step that needs it is reported blocked,
+while unrelated steps go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from azure.core.exceptions import HttpResponseError
+
+from azlab.azure.ratelimit import WritePacer
+from azlab.azure.session import AzureSession
+from azlab.power.steps import RUNNING, Step, StepKey
+from azlab.power.watch import StateWatcher, VmState
+from azlab.reconcile.executor import Listener, Outcome, RunStats, Status, Task, run_graph
+
+
+@dataclass(frozen=True)
+class VmResult:
+    vm: str
+    group: str
+    want: str
+    result: str  # done, already, failed, blocked
+    attempts: int = 0
+    detail: str = ""
+
+
+class StepFailed(Exception):
+    """Some VMs of a step did not reach the wanted state."""
+
+
+class PowerRun:
+    def __init__(
+        self,
+        session: AzureSession,
+        resource_group: str,
+        watcher: StateWatcher,
+        pacer: WritePacer,
+        *,
+        deadline: float,
+        retry_delay: float = 10.0,
+    ) -> None:
+        self.session = session
+        self.rg = resource_group
+        self.watcher = watcher
+        self.pacer = pacer
+        self.deadline = deadline
+        self.retry_delay = retry_delay
+        self.results: dict[str, VmResult] = {}
+        self.actions_sent = 0
+
+    async def run(
+        self,
+        steps: Iterable[Step],
+        *,
+        parallelism: int = 1000,
+        listener: Listener[StepKey] | None = None,
+    ) -> tuple[list[Outcome[StepKey]], RunStats]:
+        steps = list(steps)
+        stats = RunStats()
+        tasks = [Task(s.key, self._runner(s), s.needs, s.label) for s in steps]
+        outcomes = await run_graph(tasks, parallelism=parallelism, listener=listener, stats=stats)
+        by_key = {s.key: s for s in steps}
+        for outcome in outcomes:
+            if outcome.status is Status.BLOCKED:
+                step = by_key[outcome.key]
+                for vm in step.vms:
+                    self.results[vm.lower()] = VmResult(
+                        vm, step.group, step.want, "blocked", detail=outcome.error
+                    )
+        return outcomes, stats
+
+    def _runner(self, step: Step) -> Callable[[], Awaitable[None]]:
+        async def go() -> None:
+            await self.run_step(step)
+
+        return go
+
+    async def run_step(self, step: Step) -> None:
+        current = self.watcher.states
+        todo = [vm for vm in step.vms if not _arrived(current.get(vm.lower()), step.want)]
+        for vm in step.vms:
+            if vm not in todo:
+                self.results[vm.lower()] = VmResult(vm, step.group, step.want, "already")
+        attempts = dict.fromkeys(todo, 0)
+        while todo:
+            errors = await asyncio.gather(*(self._send(vm, step.want) for vm in todo))
+            for vm, error in zip(todo, errors, strict=True):
+                attempts[vm] += 1
+                if error:
+                    self.results[vm.lower()] = VmResult(
+                        vm, step.group, step.want, "failed", attempts[vm], error
+                    )
+            todo = [vm for vm, error in zip(todo, errors, strict=True) if not error]
+            if not todo:
+                break
+            states = await self.watcher.wait_until(
+                todo,
+                lambda s: _arrived(s, step.want) or s.failed_code is not None,
+                deadline=self.deadline,
+            )
+            retry: list[str] = []
+            for vm in todo:
+                state = states.get(vm.lower())
+                if state is not None and _arrived(state, step.want):
+                    self.results[vm.lower()] = VmResult(
+                        vm, step.group, step.want, "done", attempts[vm]
+                    )
+                    continue
+                why = state.failed_code if state and state.failed_code else "timed out"
+                room = self.deadline - time.monotonic()
+                pause = self.retry_delay * 2 ** (attempts[vm] - 1)
+                if state is not None and state.failed_code and room > pause:
+                    retry.append(vm)
+                    continue
+                self.results[vm.lower()] = VmResult(
+                    vm, step.group, step.want, "failed", attempts[vm], why
+                )
+            if retry:
+                await asyncio.sleep(
+                    min(self.retry_delay * 2 ** (min(attempts[v] for v in retry) - 1), 300)
+                )
+            todo = retry
+        failed = [
+            r.vm
+            for r in self.results.values()
+            if r.group == step.group and r.result == "failed" and r.vm in step.vms
+        ]
+        if failed:
+            raise StepFailed(f"{', '.join(failed)} did not reach {step.want}")
+
+    async def _send(self, vm: str, want: str) -> str | None:
+        """Send the action; return why it was refused, if it was."""
+        await self.pacer.acquire()
+        compute = self.session.compute.virtual_machines
+        begin = compute.begin_start if want == RUNNING else compute.begin_deallocate
+        self.actions_sent += 1
+        try:
+            await begin(self.rg, vm, polling=False)
+        except HttpResponseError as exc:
+            if exc.status_code == 409:
+                return None  # another operation is on it; watch it like our own
+            code = getattr(exc.error, "code", None) or f"HTTP {exc.status_code}"
+            return f"{code}: {str(exc).strip().splitlines()[0]}"
+        return None
+
+
+def _arrived(state: VmState | None, want: str) -> bool:
+    return state is not None and state.power == want
+
+
+def summarize(results: Mapping[str, VmResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results.values():
+        counts[result.result] = counts.get(result.result, 0) + 1
+    return counts

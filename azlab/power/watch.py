@@ -1,0 +1,135 @@
+"""One shared view of every VM's power state, refreshed by one paged list call per round.
+
+Waiters for hundreds of VMs share each round, so the reads per round stay a
+few list pages no matter how many VMs are in flight: never a GET or an
+operation-status poll per VM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from azlab.azure.session import AzureSession
+
+
+@dataclass(frozen=True)
+class VmState:
+    name: str
+    power: str  # running, starting, stopping, stopped, deallocating, deallocated, unknown
+    provisioning: str = "succeeded"  # succeeded, updating, failed/<Code>
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def failed_code(self) -> str | None:
+        if self.provisioning.lower().startswith("failed"):
+            _, _, code = self.provisioning.partition("/")
+            return code or "Failed"
+        return None
+
+
+def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
+    statuses = item.get("properties", {}).get("instanceView", {}).get("statuses", [])
+    power = "unknown"
+    provisioning = "succeeded"
+    for status in statuses:
+        code: str = status.get("code", "")
+        if code.startswith("PowerState/"):
+            power = code.split("/", 1)[1]
+        elif code.startswith("ProvisioningState/"):
+            provisioning = code.split("/", 1)[1]
+    return VmState(item["name"], power, provisioning, dict(item.get("tags") or {}))
+
+
+async def list_states(session: AzureSession, resource_group: str) -> dict[str, VmState]:
+    """Every VM of the resource group by lower-case name, from `list_all(statusOnly=true)`."""
+    marker = f"/resourcegroups/{resource_group.lower()}/"
+    states: dict[str, VmState] = {}
+    async for vm in session.compute.virtual_machines.list_all(status_only="true"):
+        item = vm.as_dict()
+        if marker in str(item.get("id", "")).lower():
+            state = parse_status_list_item(item)
+            states[state.name.lower()] = state
+    return states
+
+
+class StateWatcher:
+    """Refreshes the states while anyone waits, at most once per `interval`."""
+
+    def __init__(
+        self,
+        session: AzureSession,
+        resource_group: str,
+        *,
+        interval: float = 5.0,
+        initial: Mapping[str, VmState] | None = None,
+    ) -> None:
+        self.session = session
+        self.resource_group = resource_group
+        self.interval = interval
+        self.states: dict[str, VmState] = dict(initial or {})
+        self.rounds = 0
+        self._refreshed = asyncio.Event()
+        self._waiters = 0
+        self._task: asyncio.Task[None] | None = None
+        self._last = 0.0
+        self.last_error: Exception | None = None
+
+    async def refresh(self) -> None:
+        self.states = await list_states(self.session, self.resource_group)
+        self.rounds += 1
+        self._last = time.monotonic()
+        event, self._refreshed = self._refreshed, asyncio.Event()
+        event.set()
+
+    async def _loop(self) -> None:
+        while self._waiters:
+            delay = self.interval - (time.monotonic() - self._last)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self.refresh()
+            except Exception as exc:  # a failed round is retried next round
+                self.last_error = exc
+                self._last = time.monotonic()
+        self._task = None
+
+    async def wait_until(
+        self, names: Iterable[str], done: Any, *, deadline: float
+    ) -> dict[str, VmState]:
+        """Wait until `done(state)` holds for every named VM, or the deadline passes.
+
+        Only states read after this call count, so an answer from before an
+        action was sent is never taken for its result.
+        """
+        wanted = [n.lower() for n in names]
+        entered = self.rounds
+        self._waiters += 1
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop())
+        try:
+            while True:
+                current = {n: self.states.get(n) for n in wanted}
+                fresh = self.rounds > entered
+                if fresh and all(s is not None and done(s) for s in current.values()):
+                    return {n: s for n, s in current.items() if s is not None}
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return {n: s for n, s in current.items() if s is not None}
+                event = self._refreshed
+                try:
+                    await asyncio.wait_for(event.wait(), timeout=remaining)
+                except asyncio.TimeoutError:
+                    continue
+        finally:
+            self._waiters -= 1
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
