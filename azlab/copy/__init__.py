@@ -1,0 +1,1 @@
+"""Server-side page-blob copy: ranged, paced, resumable, verified, with truthful progress."""
