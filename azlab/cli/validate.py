@@ -1,0 +1,67 @@
+"""`azlab validate` and `azlab schema`: check plans offline; print the plan's JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from azlab.cli.common import OUTPUT_OPTION, Output, console, print_json
+from azlab.cli.main import app
+from azlab.plan import check_plan
+from azlab.plan.schema import plan_json_schema
+
+
+@app.command("validate")
+def validate_command(
+    plans: list[Path] = typer.Argument(..., help="Plan files (YAML)."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Check plan files offline: schema, references, addresses, names, schedules, endpoints.
+
+    Every problem in every file is reported as PATH:LINE:COL: severity[CODE]: message.
+    Exit 0 when there is no error, 2 when there is one (or a warning with --strict).
+
+    Example: azlab validate plans/*.yaml
+    """
+    findings = [f for path in plans for f in check_plan(path)]
+    n_errors = sum(f.severity == "error" for f in findings)
+    n_warnings = len(findings) - n_errors
+    failed = n_errors > 0 or (strict and n_warnings > 0)
+    if output is Output.json:
+        print_json(
+            {
+                "files": [str(p) for p in plans],
+                "errors": n_errors,
+                "warnings": n_warnings,
+                "ok": not failed,
+                "findings": [f.as_dict() for f in findings],
+            }
+        )
+    else:
+        out = console()
+        for finding in findings:
+            style = "red" if finding.severity == "error" else "yellow"
+            out.print(str(finding), style=style, markup=False)
+        files = f"{len(plans)} file" + ("s" if len(plans) != 1 else "")
+        verdict = "failed" if failed else "ok"
+        out.print(f"{files} checked: {n_errors} error(s), {n_warnings} warning(s): {verdict}")
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("schema")
+def schema_command(
+    output_file: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+) -> None:
+    """Print the plan file's JSON Schema, for editors and CI.
+
+    Example: azlab schema -o plans/schema/azlab-plan-v1.json
+    """
+    text = json.dumps(plan_json_schema(), indent=2) + "\n"
+    if output_file is None:
+        typer.echo(text, nl=False)
+    else:
+        output_file.write_text(text)

@@ -1,0 +1,34 @@
+"""VM sign-in: exactly one way to sign in, and one the OS can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azlab.plan.context import LintContext, vm_path
+
+
+def admin_secrets(ctx: LintContext) -> None:
+    for gi, vi, _, vm in ctx.vms():
+        admin = vm.admin
+        given = [
+            name
+            for name in ("password_env", "ssh_key_file", "ssh_key_env")
+            if getattr(admin, name) is not None
+        ]
+        at = vm_path(gi, vi, "admin")
+        if len(given) != 1:
+            ctx.error(
+                "AZL072",
+                f"vm {vm.name!r}: admin needs exactly one of password_env, ssh_key_env or "
+                f"ssh_key_file (found {len(given)})",
+                *at,
+            )
+        elif vm.os == "windows" and given[0] != "password_env":
+            ctx.error(
+                "AZL073",
+                f"vm {vm.name!r}: a windows vm signs in with a password; use password_env",
+                *at,
+            )
+
+
+RULES: list[Any] = [admin_secrets]

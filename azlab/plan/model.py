@@ -1,0 +1,162 @@
+"""The plan file, version 1, as typed models.
+
+Shapes only: what a field is and what it may hold. Rules that relate fields
+to each other (addresses, references, schedules) are lints, so each can say
+exactly what is wrong and where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from azlab.plan.durations import PATTERN as DURATION_PATTERN
+from azlab.plan.durations import parse_duration
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
+]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+StorageSku = Literal[
+    "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS", "Premium_ZRS"
+]
+DiskSku = Literal[
+    "Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS"
+]
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Naming(_Strict):
+    """Optional regular expressions names must match (checked as warnings)."""
+
+    network: str | None = None
+    subnet: str | None = None
+    storage_account: str | None = None
+    group: str | None = None
+    vm: str | None = None
+
+
+class Subnet(_Strict):
+    name: Name
+    prefix: str
+
+
+class Network(_Strict):
+    name: Name
+    location: str | None = None
+    address_space: list[str] = Field(min_length=1)
+    dns_servers: list[str] = []
+    subnets: list[Subnet] = []
+
+
+class StorageAccount(_Strict):
+    name: Name
+    sku: StorageSku = "Standard_LRS"
+    location: str | None = None
+    containers: list[str] = []
+
+
+class Rule(_Strict):
+    at: str = Field(description="Local time HH:MM")
+    days: str | list[str] = Field(
+        "daily", description="daily | weekdays | weekends | a list such as [mon, tue]"
+    )
+
+
+class Schedule(_Strict):
+    name: Name
+    timezone: str = Field(description="IANA time zone, e.g. Europe/London")
+    start: list[Rule] = []
+    stop: list[Rule] = []
+    enforce: str = Field("always", description="always, or a duration such as 2h")
+    skip: list[date] = Field([], description="Local dates on which start events do not fire")
+
+
+class OsDisk(_Strict):
+    size_gb: int | None = Field(None, ge=1, le=4095)
+    sku: DiskSku = "StandardSSD_LRS"
+
+
+class DataDisk(_Strict):
+    lun: int = Field(ge=0, le=63)
+    size_gb: int = Field(ge=1, le=32767)
+    sku: DiskSku = "Standard_LRS"
+
+
+class Admin(_Strict):
+    """How the administrator signs in; secrets are named here, never written here."""
+
+    username: Name
+    password_env: str | None = None
+    ssh_key_file: str | None = None
+    ssh_key_env: str | None = None
+
+
+class Endpoint(_Strict):
+    name: Name
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    source: str = "VirtualNetwork"
+    keepalive: Duration | None = None
+
+
+class Vm(_Strict):
+    name: Name
+    size: str
+    os: Literal["windows", "linux"]
+    image: str = Field(description="publisher:offer:sku:version")
+    subnet: str = Field(description="NETWORK/SUBNET")
+    private_ip: str | None = None
+    public_ip: bool = False
+    idle_timeout: Duration | None = None
+    os_disk: OsDisk = OsDisk()
+    data_disks: list[DataDisk] = []
+    admin: Admin
+    tier: int = Field(0, ge=0, le=99)
+    endpoints: list[Endpoint] = []
+    tags: dict[str, str] = {}
+
+
+class Group(_Strict):
+    name: Name
+    location: str | None = None
+    schedule: str | None = None
+    depends_on: list[str] = []
+    vms: list[Vm] = []
+
+
+class Plan(_Strict):
+    version: Literal[1]
+    name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    subscription: str
+    resource_group: str
+    location: str
+    tags: dict[str, str] = {}
+    naming: Naming | None = None
+    networks: list[Network] = []
+    storage_accounts: list[StorageAccount] = []
+    schedules: list[Schedule] = []
+    groups: list[Group] = []
+
+    def all_vms(self) -> Iterator[tuple[Group, Vm]]:
+        for group in self.groups:
+            for vm in group.vms:
+                yield group, vm
+
+    def vm_location(self, group: Group) -> str:
+        return group.location or self.location
+
+    def network(self, name: str) -> Network | None:
+        return next((n for n in self.networks if n.name.lower() == name.lower()), None)
+
+    def schedule(self, name: str) -> Schedule | None:
+        return next((s for s in self.schedules if s.name == name), None)
