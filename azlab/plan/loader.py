@@ -19,7 +19,7 @@ from azlab.plan.findings import Finding, Severity, errors
 from azlab.plan.lints import RULES
 from azlab.plan.model import Plan
 from azlab.plan.secrets import secret_keys, substitute
-from azlab.plan.source import PathKey, YamlSyntaxError, position, read_yaml
+from azlab.plan.source import Document, PathKey, YamlSyntaxError, position, read_yaml
 
 # Where each kind of named resource sits in the file, for messages that cite a line.
 _NAMED = {
@@ -34,7 +34,7 @@ _NAMED = {
 class LoadedPlan:
     path: Path
     plan: Plan
-    doc: Any
+    doc: Document
     findings: list[Finding] = field(default_factory=list)
 
     def line_of(self, *keys: PathKey) -> int:
@@ -114,12 +114,12 @@ def _read(
         doc = read_yaml(text)
     except YamlSyntaxError as exc:
         return None, [Finding(name, exc.line, exc.col, "error", "AZL001", f"YAML syntax: {exc}")]
-    if not hasattr(doc, "items"):
+    if not isinstance(doc.data, dict):
         return None, [Finding(name, 1, 1, "error", "AZL003", "a plan is a YAML mapping")]
 
     findings: list[Finding] = []
     secret_paths: set[tuple[PathKey, ...]] = set()
-    for at, key in secret_keys(doc):
+    for at, key in secret_keys(doc.data):
         secret_paths.add(at)
         line, col = position(doc, at, value=False)
         findings.append(
@@ -133,7 +133,7 @@ def _read(
                 "(password_env, ssh_key_env) or a key file (ssh_key_file) instead",
             )
         )
-    for at, var in substitute(doc, env):
+    for at, var in substitute(doc.data, env):
         line, col = position(doc, at)
         severity: Severity = "error" if require_env else "warning"
         findings.append(
@@ -141,7 +141,7 @@ def _read(
         )
 
     try:
-        plan = Plan.model_validate(_plain(doc))
+        plan = Plan.model_validate(doc.data)
     except ValidationError as exc:
         findings += _schema_findings(name, doc, exc, secret_paths)
         return None, sorted(findings)
@@ -164,7 +164,7 @@ def _schema_findings(
         if kind == "extra_forbidden" and loc in secret_paths:
             continue
         # A union (days: str | list) reports once per alternative; once is enough.
-        trimmed = _existing(doc, loc)
+        trimmed = _existing(doc.data, loc)
         if trimmed in seen and kind != "missing":
             continue
         seen.add(trimmed)
@@ -192,12 +192,3 @@ def _existing(doc: Any, loc: tuple[PathKey, ...]) -> tuple[PathKey, ...]:
             break
         kept.append(key)
     return tuple(kept)
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's commented containers as plain dicts and lists, for pydantic."""
-    if hasattr(node, "items"):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node

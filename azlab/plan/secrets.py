@@ -11,8 +11,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from azlab.plan.source import PathKey
 
 SECRET_KEYS = {
@@ -36,7 +34,7 @@ VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def secret_keys(doc: Any) -> Iterator[tuple[tuple[PathKey, ...], str]]:
     """Paths of mapping keys that hold a secret literally."""
     for path, node in _walk(doc, ()):
-        if isinstance(node, CommentedMap):
+        if isinstance(node, dict):
             for key in node:
                 if str(key).lower() in SECRET_KEYS:
                     yield (*path, key), str(key)
@@ -49,9 +47,9 @@ def substitute(
     env = os.environ if env is None else env
     for path, node in _walk(doc, ()):
         items: Iterator[tuple[PathKey, Any]]
-        if isinstance(node, CommentedMap):
+        if isinstance(node, dict):
             items = iter(list(node.items()))
-        elif isinstance(node, CommentedSeq):
+        elif isinstance(node, list):
             items = iter(list(enumerate(node)))
         else:
             continue
@@ -67,9 +65,9 @@ def substitute(
 
 def _walk(node: Any, path: tuple[PathKey, ...]) -> Iterator[tuple[tuple[PathKey, ...], Any]]:
     yield path, node
-    if isinstance(node, CommentedMap):
+    if isinstance(node, dict):
         for key, value in node.items():
             yield from _walk(value, (*path, key))
-    elif isinstance(node, CommentedSeq):
+    elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _walk(value, (*path, index))

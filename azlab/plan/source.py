@@ -1,20 +1,26 @@
-"""The plan file as YAML with positions: every node knows its line and column.
+"""The plan file as plain data plus the line and column of every node.
 
-ruamel.yaml's round-trip loader keeps them; this module reads them back for a
-path such as ("groups", 0, "vms", 1, "subnet"). Lines and columns are 1-based.
+libyaml (through PyYAML's C loader) composes the node tree fast enough for
+plans with thousands of VMs; the positions are read off its nodes into a
+table keyed by path, such as ("groups", 0, "vms", 1, "subnet"). Lines and
+columns are 1-based.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+import yaml
 
 PathKey = str | int
+Path_ = tuple[PathKey, ...]
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # PyYAML without libyaml
+    _Loader = yaml.SafeLoader
 
 
 class YamlSyntaxError(Exception):
@@ -24,42 +30,70 @@ class YamlSyntaxError(Exception):
         self.col = col
 
 
-def read_yaml(text: str) -> Any:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+@dataclass
+class Document:
+    """Plain data (dicts, lists, scalars) and where each node sits in the file."""
+
+    data: Any
+    # path -> (key line, key col, value line, value col); the root maps () -> (1, 1, 1, 1).
+    positions: dict[Path_, tuple[int, int, int, int]] = field(default_factory=dict)
+
+
+def read_yaml(text: str) -> Document:
     try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlSyntaxError(problem, line, col) from None
-    except Exception as exc:  # ruamel's duplicate-key and other constructor errors
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlSyntaxError(str(exc).splitlines()[0], line, col) from None
+        raise YamlSyntaxError(exc.problem or exc.context or "invalid YAML", line, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0], 1, 1) from None
+    if node is None:
+        return Document(None, {(): (1, 1, 1, 1)})
+    doc = Document(None, {(): (1, 1, node.start_mark.line + 1, node.start_mark.column + 1)})
+    constructor = yaml.SafeLoader("")  # used only to construct scalars
+    doc.data = _build(node, (), doc.positions, constructor)
+    return doc
 
 
-def position(root: Any, path: Sequence[PathKey], *, value: bool = True) -> tuple[int, int]:
+def _build(node: Any, path: Path_, positions: dict[Path_, Any], loader: Any) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(loader.construct_object(key_node, deep=True))
+            if key in result:
+                raise YamlSyntaxError(
+                    f"duplicate key {key!r}",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            child = (*path, key)
+            positions[child] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+                value_node.start_mark.line + 1,
+                value_node.start_mark.column + 1,
+            )
+            result[key] = _build(value_node, child, positions, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            line, col = item.start_mark.line + 1, item.start_mark.column + 1
+            positions[child] = (line, col, line, col)
+            items.append(_build(item, child, positions, loader))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def position(doc: Document, path: Sequence[PathKey], *, value: bool = True) -> tuple[int, int]:
     """Line and column of the node at `path`, or of its deepest existing ancestor."""
-    node = root
-    found = (node.lc.line + 1, node.lc.col + 1) if hasattr(node, "lc") else (1, 1)
-    for index, key in enumerate(path):
-        last = index == len(path) - 1
-        if isinstance(node, CommentedMap) and key in node:
-            line, col = node.lc.value(key) if (last and value) else node.lc.key(key)
-            if line is None:
-                line, col = node.lc.key(key)
-            found = (line + 1, col + 1)
-            node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
-            line, col = node.lc.item(key)
-            found = (line + 1, col + 1)
-            node = node[key]
-        else:
-            break
-    return found
-
-
-def read_file(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    for end in range(len(path), -1, -1):
+        found = doc.positions.get(tuple(path[:end]))
+        if found is not None:
+            key_line, key_col, value_line, value_col = found
+            if end == len(path) and not value:
+                return key_line, key_col
+            return value_line, value_col
+    return 1, 1

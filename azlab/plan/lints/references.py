@@ -16,7 +16,7 @@ def _duplicates(
     for name, at in items:
         key = name.lower()
         if key in seen:
-            ctx.error("AZL010", f"duplicate {kind} name {name!r}", *at)
+            ctx.error("AZL010", f"duplicate {kind}: {name!r}", *at)
         else:
             seen[key] = at
 

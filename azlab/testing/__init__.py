@@ -1,0 +1,1 @@
+"""Support for tests and benchmarks of azlab and of users' plans: synthetic plans."""
