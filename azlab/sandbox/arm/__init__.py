@@ -1,0 +1,1 @@
+"""The ARM emulator: routes, state, long-running operations, throttling, and the providers."""

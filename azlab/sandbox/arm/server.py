@@ -1,0 +1,274 @@
+"""The ARM emulator's HTTP side: TLS, bearer check, request ids, latency, faults, throttling, dispatch.
+
+Every answer carries `x-ms-request-id`; errors use ARM's `{"error": {...}}`
+shape; paths match case-insensitively and any api-version is accepted. The
+control API under `/_sandbox/` (no auth) resets, snapshots and restores state,
+reads the request log, moves the clock and changes settings at run time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from azlab.sandbox.arm.compute import Compute
+from azlab.sandbox.arm.core import ArmError, Reply, Request, State
+from azlab.sandbox.arm.network import Network
+from azlab.sandbox.arm.resources import ResourceGroups
+from azlab.sandbox.arm.routes import Route, match
+from azlab.sandbox.arm.storage import BlobBackend, KeysOnlyBackend, Storage
+from azlab.sandbox.arm.throttle import Throttle
+from azlab.sandbox.settings import Settings, throttle_scale
+
+CONTROL = "/_sandbox"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+    status: int
+    at: float
+    op: str
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "at": self.at,
+            "op": self.op,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+class ArmEmulator:
+    """All state and behaviour; `app()` serves it over HTTP."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        backend: BlobBackend | None = None,
+        data_file: Path | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.state = State(self.settings)
+        self.backend = backend or KeysOnlyBackend()
+        self.data_file = data_file
+        self.log: list[LoggedRequest] = []
+        self.random = random.Random(self.settings.faults.seed)
+        self.throttle: Throttle | None = None
+        self._apply_settings(self.settings)
+        self.routes: list[Route] = []
+        for provider in (
+            ResourceGroups(self.state),
+            Network(self.state),
+            Storage(self.state, self.backend),
+            Compute(self.state),
+        ):
+            self.routes += provider.routes()
+        if data_file is not None and data_file.exists():
+            self.state.restore(json.loads(data_file.read_text()))
+
+    def _apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.state.settings = settings
+        scale = throttle_scale(settings.throttle)
+        if scale is None:
+            self.throttle = None
+        elif self.throttle is None or self.throttle.scale != scale:
+            self.throttle = Throttle(scale)
+        self.random.seed(settings.faults.seed)
+
+    def save(self) -> None:
+        if self.data_file is not None:
+            self.data_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.data_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.state.snapshot()))
+            tmp.replace(self.data_file)
+
+    # HTTP
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024**2)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        request_id = str(uuid.uuid4())
+        path = request.path
+        if path.startswith(CONTROL + "/"):
+            return await self.control(request)
+        op = ""
+        try:
+            if self.settings.latency:
+                await asyncio.sleep(self.settings.latency)
+            reply, op = await self._dispatch(request)
+        except ArmError as exc:
+            reply = Reply(exc.status, exc.body(), dict(exc.headers))
+        except ConnectionResetError:
+            raise
+        status = reply.status
+        self.log.append(
+            LoggedRequest(
+                request.method, path, status, self.state.now(), op, time.monotonic() - started
+            )
+        )
+        headers = {
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": request_id,
+            **reply.headers,
+        }
+        if reply.body is None:
+            return web.Response(status=status, headers=headers)
+        return web.Response(
+            status=status,
+            headers=headers,
+            text=json.dumps(reply.body),
+            content_type="application/json",
+        )
+
+    async def _dispatch(self, request: web.Request) -> tuple[Reply, str]:
+        auth = request.headers.get("Authorization", "")
+        if not auth.lower().startswith("bearer ") or len(auth) < 8:
+            error = ArmError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+            )
+            error.headers = {
+                "WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
+            }  # type: ignore[attr-defined]
+            raise error
+        found = match(self.routes, request.method, request.path.rstrip("/") or "/")
+        if found is None:
+            raise ArmError(
+                404,
+                "InvalidResourceType" if "/providers/" in request.path else "NotFound",
+                f"No route for {request.method} {request.path}.",
+            )
+        route, params = found
+        op = route.op
+        self._maybe_fail(request, route)
+        headers: dict[str, str] = {}
+        if self.throttle is not None:
+            vm = (
+                params.get("name")
+                if route.compute_kind and "virtualmachines" in request.path.lower()
+                else None
+            )
+            retry, headers = self.throttle.take(
+                params.get("sub", ""), route.arm_kind, route.compute_kind, vm, time.monotonic()
+            )
+            if retry is not None:
+                error = ArmError(
+                    429,
+                    "TooManyRequests",
+                    f"The request is throttled. Retry after {retry} seconds.",
+                )
+                error.headers = {**headers, "Retry-After": str(retry)}  # type: ignore[attr-defined]
+                raise error
+        body: Any = None
+        if request.can_read_body:
+            text = await request.text()
+            if text.strip():
+                try:
+                    body = json.loads(text)
+                except ValueError:
+                    raise ArmError(
+                        400, "InvalidRequestContent", "The request content is not valid JSON."
+                    ) from None
+        base = f"{request.scheme}://{request.host}"
+        req = Request(
+            request.method,
+            request.path.rstrip("/"),
+            {k.lower(): v for k, v in request.query.items()},
+            body,
+            base,
+        )
+        self.state.settle()
+        reply = route.handler(req, params)
+        reply.headers.update(headers)
+        if request.method != "GET" and request.method != "HEAD" and self.data_file is not None:
+            self.save()
+        return reply, op
+
+    def _maybe_fail(self, request: web.Request, route: Route) -> None:
+        faults = self.settings.faults
+        kinds = (
+            route.op,
+            route.arm_kind,
+            "action" if route.method == "POST" else route.arm_kind,
+            "*",
+        )
+        if faults.drop and self.random.random() < faults.drop:
+            transport = request.transport
+            if transport is not None:
+                transport.close()
+            raise ConnectionResetError("dropped by fault injection")
+        for status, rates in ((500, faults.error_500), (503, faults.error_503)):
+            rate = next((rates[k] for k in kinds if k in rates), 0.0)
+            if rate and self.random.random() < rate:
+                code = "InternalServerError" if status == 500 else "ServiceUnavailable"
+                raise ArmError(status, code, f"Injected {status} for {route.op}.")
+
+    # control API
+    async def control(self, request: web.Request) -> web.Response:
+        action = request.path[len(CONTROL) + 1 :].strip("/")
+        body: Any = {}
+        if request.can_read_body:
+            text = await request.text()
+            body = json.loads(text) if text.strip() else {}
+        if action == "reset":
+            self.state.reset()
+            self.log.clear()
+            self.backend_reset()
+            return web.json_response({"ok": True})
+        if action == "snapshot":
+            return web.json_response(self.state.snapshot())
+        if action == "restore":
+            self.state.restore(body)
+            return web.json_response({"ok": True})
+        if action == "requests":
+            if request.method == "DELETE":
+                self.log.clear()
+                return web.json_response({"ok": True})
+            since = int(request.query.get("since", "0"))
+            return web.json_response(
+                {"count": len(self.log), "requests": [r.as_dict() for r in self.log[since:]]}
+            )
+        if action == "clock":
+            if request.method == "POST":
+                if "offset" in body:
+                    self.state.clock_offset = float(body["offset"])
+                if "advance" in body:
+                    self.state.clock_offset += float(body["advance"])
+                if "at" in body:
+                    self.state.clock_offset = float(body["at"]) - time.time()
+                self.state.settle()
+            return web.json_response({"offset": self.state.clock_offset, "now": self.state.now()})
+        if action == "settings":
+            if request.method == "POST":
+                try:
+                    self._apply_settings(self.settings.with_changes(body))
+                except Exception as exc:
+                    return web.json_response({"error": str(exc)}, status=400)
+            return web.json_response(self.settings.as_dict())
+        if action == "health":
+            return web.json_response({"ok": True})
+        return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
+
+    def backend_reset(self) -> None:
+        reset = getattr(self.backend, "reset", None)
+        if reset is not None:
+            reset()

@@ -1,0 +1,136 @@
+"""How the sandbox behaves: latency, operation times, paging, throttling and faults."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from azlab.errors import UsageError
+
+_DURATION = re.compile(r"^([0-9]*\.?[0-9]+)(ms|s|m)?$")
+
+
+def parse_seconds(text: str | float | int) -> float:
+    """`20ms`, `2s`, `1.5`, `1m` -> seconds."""
+    if isinstance(text, int | float):
+        return float(text)
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise UsageError(f"{text!r} is not a duration such as 20ms, 2s or 1m")
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return value / 1000 if unit == "ms" else value * 60 if unit == "m" else value
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Injected failures. Rates are probabilities per request (0..1)."""
+
+    # operation kind ("read", "write", "delete", "action", "*") -> rate of 500 / 503 answers
+    error_500: dict[str, float] = field(default_factory=dict)
+    error_503: dict[str, float] = field(default_factory=dict)
+    drop: float = 0.0  # rate of connections closed without an answer
+    allocation_failed_vms: frozenset[str] = frozenset()  # VM names whose start fails
+    allocation_failed_rate: float = 0.0
+    seed: int = 7
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "error_500": self.error_500,
+            "error_503": self.error_503,
+            "drop": self.drop,
+            "allocation_failed_vms": sorted(self.allocation_failed_vms),
+            "allocation_failed_rate": self.allocation_failed_rate,
+            "seed": self.seed,
+        }
+
+
+def parse_faults(spec: str) -> Faults:
+    """`500=0.1@write,503=0.05,drop=0.01,allocation=dc01|sql01,allocation-rate=0.2,seed=3`."""
+    faults = Faults()
+    if not spec.strip():
+        return faults
+    for part in spec.split(","):
+        name, _, value = part.strip().partition("=")
+        if not value:
+            raise UsageError(f"fault {part!r}: write NAME=VALUE")
+        try:
+            if name in ("500", "503"):
+                rate, _, kind = value.partition("@")
+                if name == "500":
+                    faults = replace(
+                        faults, error_500={**faults.error_500, kind or "*": float(rate)}
+                    )
+                else:
+                    faults = replace(
+                        faults, error_503={**faults.error_503, kind or "*": float(rate)}
+                    )
+            elif name == "drop":
+                faults = replace(faults, drop=float(value))
+            elif name == "allocation":
+                vms = frozenset(v.lower() for v in value.split("|") if v)
+                faults = replace(faults, allocation_failed_vms=vms)
+            elif name == "allocation-rate":
+                faults = replace(faults, allocation_failed_rate=float(value))
+            elif name == "seed":
+                faults = replace(faults, seed=int(value))
+            else:
+                raise UsageError(
+                    f"unknown fault {name!r}: use 500, 503, drop, allocation, allocation-rate, seed"
+                )
+        except ValueError:
+            raise UsageError(f"fault {part!r}: {value!r} is not a number") from None
+    return faults
+
+
+@dataclass(frozen=True)
+class Settings:
+    latency: float = 0.0  # seconds added to every ARM answer
+    op_time: float = 0.0  # seconds a long-running operation or power transition takes
+    page_size: int = 100
+    throttle: str = "off"  # off | azure | xN (Azure's limits scaled by N)
+    faults: Faults = field(default_factory=Faults)
+
+    def with_changes(self, changes: dict[str, Any]) -> Settings:
+        updated = self
+        for key, value in changes.items():
+            if key == "latency":
+                updated = replace(updated, latency=parse_seconds(value))
+            elif key == "op_time":
+                updated = replace(updated, op_time=parse_seconds(value))
+            elif key == "page_size":
+                updated = replace(updated, page_size=max(1, int(value)))
+            elif key == "throttle":
+                throttle_scale(str(value))
+                updated = replace(updated, throttle=str(value))
+            elif key == "faults":
+                faults = parse_faults(value) if isinstance(value, str) else Faults(**value)
+                updated = replace(updated, faults=faults)
+            else:
+                raise UsageError(f"unknown sandbox setting {key!r}")
+        return updated
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "latency": self.latency,
+            "op_time": self.op_time,
+            "page_size": self.page_size,
+            "throttle": self.throttle,
+            "faults": self.faults.as_dict(),
+        }
+
+
+def throttle_scale(mode: str) -> float | None:
+    """None for off; 1.0 for Azure's published limits; N for `xN`."""
+    if mode == "off":
+        return None
+    if mode == "azure":
+        return 1.0
+    if mode.startswith("x"):
+        try:
+            scale = float(mode[1:])
+        except ValueError:
+            scale = 0.0
+        if scale > 0:
+            return scale
+    raise UsageError(f"throttle {mode!r}: use off, azure or xN (Azure's limits times N)")
