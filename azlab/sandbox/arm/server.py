@@ -148,7 +148,7 @@ class ArmEmulator:
             )
             error.headers = {
                 "WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
-            }  # type: ignore[attr-defined]
+            }
             raise error
         found = match(self.routes, request.method, request.path.rstrip("/") or "/")
         if found is None:
@@ -176,7 +176,7 @@ class ArmEmulator:
                     "TooManyRequests",
                     f"The request is throttled. Retry after {retry} seconds.",
                 )
-                error.headers = {**headers, "Retry-After": str(retry)}  # type: ignore[attr-defined]
+                error.headers = {**headers, "Retry-After": str(retry)}
                 raise error
         body: Any = None
         if request.can_read_body:

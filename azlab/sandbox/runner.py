@@ -1,0 +1,134 @@
+"""Run the sandbox: in a background thread (tests, `--sandbox`) or as a background process.
+
+The server speaks HTTPS on loopback with a certificate from a CA generated at
+start; the CA file is written to the data folder, and azlab's client factory
+trusts it through `AZLAB_CA_FILE`, so the SDK's bearer policy runs unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import trustme
+from aiohttp import web
+
+from azlab.errors import SandboxError
+from azlab.sandbox.arm.server import ArmEmulator
+from azlab.sandbox.settings import Settings
+
+SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
+STATE_FILE = "state.json"
+
+
+class Sandbox:
+    """A running ARM emulator; use as a context manager or call start() and stop()."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        data_dir: Path | None = None,
+        persist: bool = False,
+        port: int = 0,
+    ) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="azlab-sandbox-")
+            data_dir = Path(self._tmp.name)
+        self.data_dir = data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.emulator = ArmEmulator(settings, data_file=data_dir / STATE_FILE if persist else None)
+        self.port = port
+        self.ca_file = self.data_dir / "ca.pem"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.endpoint}/_sandbox"
+
+    @property
+    def subscription(self) -> str:
+        return SUBSCRIPTION
+
+    def env(self) -> dict[str, str]:
+        """What azlab commands read to talk to this sandbox."""
+        return {
+            "AZLAB_ENDPOINT": self.endpoint,
+            "AZLAB_CA_FILE": str(self.ca_file),
+            "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
+            "AZLAB_SANDBOX_CONTROL": self.control_url,
+            # The sandbox answers in milliseconds; poll it often.
+            "AZLAB_POLLING_INTERVAL": "0.1",
+        }
+
+    def _tls(self) -> ssl.SSLContext:
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        return context
+
+    async def serve(self) -> None:
+        """Start serving on the current event loop (used by the process mode)."""
+        context = self._tls()
+        self._runner = web.AppRunner(self.emulator.app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=context, backlog=1024)
+        await site.start()
+        server: Any = site._server
+        self.port = server.sockets[0].getsockname()[1]
+
+    def start(self) -> Sandbox:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.serve())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            if self._runner is not None:
+                loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="azlab-sandbox", daemon=True)
+        self._thread.start()
+        if not ready.wait(30):
+            raise SandboxError("the sandbox did not start within 30 s")
+        if failure:
+            raise SandboxError(f"the sandbox could not start: {failure[0]}")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+        self.emulator.save()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
