@@ -38,6 +38,11 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def progress_console(output: Output) -> Console:
+    """Progress goes to stdout with text output, and to stderr when stdout carries JSON."""
+    return console() if output is Output.text else Console(stderr=True, highlight=False)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 

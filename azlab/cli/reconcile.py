@@ -19,6 +19,7 @@ from azlab.cli.common import (
     console,
     load,
     print_json,
+    progress_console,
     run_async,
     target_for,
 )
@@ -117,7 +118,7 @@ def apply_command(
                 out.print(summary_line(view.changes))
             confirm("Apply these changes?", yes=yes)
             tasks = engine.apply_tasks(session, view, secrets)
-            with Progress(out, len(tasks)) as progress:
+            with Progress(progress_console(output), len(tasks)) as progress:
                 return await engine.run(
                     tasks, parallelism=parallelism, listener=progress.listener()
                 )
@@ -174,10 +175,12 @@ def destroy_command(
                 return None
             if output is Output.text:
                 print_changes(out, view.changes)
+                for kept in (c for c in view.changes if c.reason.startswith("kept")):
+                    out.print(f"    {kept.kind.label} {kept.name}: {kept.reason}")
                 out.print(f"Destroy: {len(view.pending)} to delete.")
             confirm("Delete these resources?", yes=yes)
             tasks = engine.apply_tasks(session, view, {}, delete_disks=not keep_disks)
-            with Progress(out, len(tasks), verb="destroy") as progress:
+            with Progress(progress_console(output), len(tasks), verb="destroy") as progress:
                 return await engine.run(
                     tasks, parallelism=parallelism, listener=progress.listener()
                 )

@@ -226,11 +226,22 @@ def destroy_changes(view: Preview, *, keep_disks: bool) -> list[Change]:
     """Every owned resource, as deletes; the group only when nothing else would remain in it."""
     owned = [o for o in view.observed if o.owned_by(view.plan_name)]
     unowned = [o for o in view.observed if not o.owned_by(view.plan_name)]
-    changes = [
-        Change(Action.DELETE, o.kind, o.name, observed=o, reason="destroy")
-        for o in owned
-        if o.kind is not Kind.RESOURCE_GROUP and not (keep_disks and o.kind is Kind.DISK)
-    ]
+    # A network that someone else's NIC still uses cannot go; say so instead of failing.
+    in_use = {
+        str(o.props.get("subnet") or "").partition("/")[0].lower(): o.name
+        for o in unowned
+        if o.kind is Kind.NIC
+    }
+    changes: list[Change] = []
+    for o in owned:
+        if o.kind is Kind.RESOURCE_GROUP or (keep_disks and o.kind is Kind.DISK):
+            continue
+        user = in_use.get(o.name.lower()) if o.kind is Kind.NETWORK else None
+        if user is not None:
+            reason = f"kept: unmanaged network interface {user} uses it"
+            changes.append(Change(Action.NOOP, o.kind, o.name, observed=o, reason=reason))
+        else:
+            changes.append(Change(Action.DELETE, o.kind, o.name, observed=o, reason="destroy"))
     os_disks = {k for o in owned if o.kind is Kind.VM for k in o.uses if k[0] is Kind.DISK} - {
         c.key for c in changes
     }

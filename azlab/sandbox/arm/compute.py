@@ -28,7 +28,6 @@ from azlab.sandbox.arm.core import (
     operation_headers,
     page,
 )
-from azlab.sandbox.arm.provisioning import provision
 from azlab.sandbox.arm.routes import PROVIDERS, Route, route
 
 COMPUTE = PROVIDERS + "/microsoft.compute"
@@ -605,7 +604,17 @@ class Compute:
         disk["properties"]["creationData"] = dict(creation)
         if props.get("hyperVGeneration"):
             disk["properties"]["hyperVGeneration"] = props["hyperVGeneration"]
-        return provision(self.state, req, p["sub"], disk, created=True)
+        # Disks answer 202 with the operation's URLs, as Azure does for disk writes.
+        disk["properties"]["provisioningState"] = "Updating"
+        self.state.put(disk_id, disk)
+
+        def done() -> None:
+            current = self.state.get(disk_id)
+            if current is not None:
+                current["properties"]["provisioningState"] = "Succeeded"
+
+        op = self.state.start_operation(disk_id, on_done=done)
+        return Reply(202, None, operation_headers(req, op, p["sub"]))
 
     def patch_disk(self, req: Request, p: dict[str, str]) -> Reply:
         disk = self.state.get(self._disk_id(p))

@@ -1,0 +1,44 @@
+"""pytest fixtures: one sandbox per test session, reset before each test, env wired to it.
+
+Use in a conftest: `pytest_plugins = ["azlab.sandbox.pytest_plugin"]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from azlab.sandbox.runner import Sandbox
+from azlab.sandbox.settings import Settings
+
+TEST_SETTINGS = Settings(page_size=5)
+
+
+@pytest.fixture(scope="session")
+def azlab_sandbox_session() -> Iterator[Sandbox]:
+    with Sandbox(TEST_SETTINGS) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(azlab_sandbox_session: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """The session's sandbox, empty, with test settings, and the environment pointing at it."""
+    emulator = azlab_sandbox_session.emulator
+    emulator.state.reset()
+    emulator.log.clear()
+    emulator._apply_settings(TEST_SETTINGS)
+    for name, value in azlab_sandbox_session.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AZLAB_POLLING_INTERVAL", "0.02")
+    yield azlab_sandbox_session
+    emulator._apply_settings(TEST_SETTINGS)
+
+
+def requests_matching(sandbox: Sandbox, method: str | None = None, contains: str = "") -> list[str]:
+    """`METHOD path` of every logged request, optionally filtered."""
+    return [
+        f"{r.method} {r.path}"
+        for r in sandbox.emulator.log
+        if (method is None or r.method == method) and contains.lower() in r.path.lower()
+    ]
