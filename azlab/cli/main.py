@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -32,6 +33,11 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    sandbox: bool = typer.Option(
+        False,
+        "--sandbox",
+        help="Run this one command against a throwaway local sandbox (no Azure account needed).",
+    ),
 ) -> None:
     """azlab command line."""
 
@@ -43,10 +49,34 @@ def _register_commands() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return its exit code instead of raising."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--sandbox" in args:
+        args.remove("--sandbox")
+        return _in_throwaway_sandbox(args)
+    return _run(args)
+
+
+def _in_throwaway_sandbox(args: list[str]) -> int:
+    from azlab.sandbox.runner import Sandbox
+
+    saved = dict(os.environ)
+    try:
+        with Sandbox() as sandbox:
+            os.environ.update(sandbox.env())
+            return _run(args)
+    except AzlabError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        return exc.exit_code
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _run(args: list[str]) -> int:
     _register_commands()
     err = Console(stderr=True, highlight=False)
     try:
-        rc = app(args=argv if argv is not None else sys.argv[1:], standalone_mode=False)
+        rc = app(args=args, standalone_mode=False)
     except AzlabError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
         if exc.hint:

@@ -67,6 +67,7 @@ def test_change_in_place_shows_old_and_new(
     edited = tmp_path / "lynclab.yaml"
     edited.write_text(LYNC.read_text().replace("size: Standard_B4ms", "size: Standard_D4s_v5", 1))
     code, view = run_json(capsys, "plan", str(edited))
+    assert code == 0
     updates = [c for c in view["changes"] if c["action"] == "update"]
     assert [(u["name"], u["fields"][0]["old"], u["fields"][0]["new"]) for u in updates] == [
         ("sql01", "Standard_B4ms", "Standard_D4s_v5")
@@ -154,6 +155,7 @@ def test_unmanaged_vm_survives_prune_and_destroy(
     smaller.write_text(text[: text.index("      - name: edge01")])  # the plan drops edge01
 
     code, view = run_json(capsys, "plan", str(smaller))
+    assert code == 0
     actions = {c["name"]: c["action"] for c in view["changes"]}
     assert actions["edge01"] == "orphan"
     assert actions["jump01"] == "not-managed"

@@ -1,0 +1,45 @@
+"""`python -m azlab.sandbox serve --data DIR`: the process behind `azlab sandbox start`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+from azlab.sandbox.runner import Sandbox
+from azlab.sandbox.settings import Settings
+
+INFO_FILE = "sandbox.json"
+
+
+async def serve(data: Path, settings: Settings, port: int) -> None:
+    sandbox = Sandbox(settings, data_dir=data, persist=True, port=port)
+    await sandbox.serve()
+    info = {"pid": os.getpid(), **sandbox.env()}
+    (data / INFO_FILE).write_text(json.dumps(info, indent=2))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    sandbox.emulator.save()
+    (data / INFO_FILE).unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m azlab.sandbox")
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--settings", default="{}", help="JSON of sandbox settings")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    settings = Settings().with_changes(json.loads(args.settings))
+    args.data.mkdir(parents=True, exist_ok=True)
+    asyncio.run(serve(args.data, settings, args.port))
+
+
+if __name__ == "__main__":
+    main()
