@@ -42,3 +42,42 @@ def requests_matching(sandbox: Sandbox, method: str | None = None, contains: str
         for r in sandbox.emulator.log
         if (method is None or r.method == method) and contains.lower() in r.path.lower()
     ]
+
+
+class StaticToken:
+    """A sync credential for the sandbox, which accepts any bearer token."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        import time
+
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("sandbox-token", int(time.time()) + 3600)
+
+
+class Clients:
+    """The unmodified sync SDK clients, wired to a sandbox."""
+
+    def __init__(self, sandbox: Sandbox, **options: object) -> None:
+        from azure.mgmt.compute import ComputeManagementClient
+        from azure.mgmt.network import NetworkManagementClient
+        from azure.mgmt.resource.resources import ResourceManagementClient
+        from azure.mgmt.storage import StorageManagementClient
+
+        kwargs: dict[str, object] = {
+            "base_url": sandbox.endpoint,
+            "connection_verify": str(sandbox.ca_file),
+            "polling_interval": 0.01,
+            **options,
+        }
+        credential = StaticToken()
+        sub = sandbox.subscription
+        self.resource = ResourceManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
+        self.network = NetworkManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
+        self.storage = StorageManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
+        self.compute = ComputeManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clients(sandbox: Sandbox) -> Clients:
+    return Clients(sandbox)
