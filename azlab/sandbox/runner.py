@@ -48,6 +48,7 @@ class Sandbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
+        self._saver: asyncio.Task[None] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -89,6 +90,14 @@ class Sandbox:
         await site.start()
         server: Any = site._server
         self.port = server.sockets[0].getsockname()[1]
+        if self.emulator.data_file is not None:
+            self._saver = asyncio.get_running_loop().create_task(self._save_dirty())
+
+    async def _save_dirty(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            if self.emulator._dirty:
+                self.emulator.save()
 
     def start(self) -> Sandbox:
         ready = threading.Event()

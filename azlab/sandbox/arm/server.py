@@ -66,6 +66,8 @@ class ArmEmulator:
         self.backend = backend or KeysOnlyBackend()
         self.data_file = data_file
         self.log: list[LoggedRequest] = []
+        self._saved_at = 0.0
+        self._dirty = False
         self.random = random.Random(self.settings.faults.seed)
         self.throttle: Throttle | None = None
         self._apply_settings(self.settings)
@@ -90,7 +92,17 @@ class ArmEmulator:
             self.throttle = Throttle(scale)
         self.random.seed(settings.faults.seed)
 
+    def _save_soon(self) -> None:
+        # Writing the whole state on every request would make N writes cost N^2.
+        now = time.monotonic()
+        if now - self._saved_at >= 1.0:
+            self._saved_at = now
+            self.save()
+        else:
+            self._dirty = True
+
     def save(self) -> None:
+        self._dirty = False
         if self.data_file is not None:
             self.data_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.data_file.with_suffix(".tmp")
@@ -199,8 +211,8 @@ class ArmEmulator:
         self.state.settle()
         reply = route.handler(req, params)
         reply.headers.update(headers)
-        if request.method != "GET" and request.method != "HEAD" and self.data_file is not None:
-            self.save()
+        if request.method not in ("GET", "HEAD") and self.data_file is not None:
+            self._save_soon()
         return reply, op
 
     def _maybe_fail(self, request: web.Request, route: Route) -> None:
