@@ -1,94 +1,100 @@
-"""Reads Azure's rate-limit headers so bulk work can pace itself instead of meeting 429s.
+"""Pace requests from Azure's rate-limit headers instead of running into 429s.
 
 ARM reports what is left of the caller's buckets on every answer:
-`x-ms-ratelimit-remaining-subscription-writes: 187`, and for compute
-`x-ms-ratelimit-remaining-resource: Microsoft.Compute/PowerAction3Min;120,...`.
-`RateLimitMonitor` is an SDK pipeline policy that records them and counts the
-429s met; `WritePacer` waits before a write when the smallest bucket is nearly
-empty, assuming the documented refill rate.
+`x-ms-ratelimit-remaining-subscription-reads: 187` (and `-writes`, `-deletes`),
+and for compute `x-ms-ratelimit-remaining-resource: Microsoft.Compute/PutVM3Min;120`.
+`PacingPolicy` is an SDK pipeline policy: before each request it waits while
+the budget for that kind of request, as last reported and refilled since at
+the documented rate, is nearly spent; it also counts the 429s met. Being in
+the pipeline, it paces everything, long-running-operation polls included.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.policies import AsyncHTTPPolicy
 
-WRITE_HEADERS = (
-    "x-ms-ratelimit-remaining-subscription-writes",
-    "x-ms-ratelimit-remaining-subscription-global-writes",
-)
+# Documented refill rates per second of ARM's per-subscription buckets.
+REFILL = {"read": 25.0, "write": 10.0, "delete": 10.0}
+HEADERS = {
+    "read": "x-ms-ratelimit-remaining-subscription-reads",
+    "write": "x-ms-ratelimit-remaining-subscription-writes",
+    "delete": "x-ms-ratelimit-remaining-subscription-deletes",
+}
 RESOURCE_HEADER = "x-ms-ratelimit-remaining-resource"
 
 
-class RateLimitMonitor(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Records the remaining write budget and the number of 429 answers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self.throttled = 0
-        self.requests = 0
-        self.remaining_writes: int | None = None
-        self.seen_at = 0.0
-
-    def on_response(self, request: Any, response: Any) -> None:
-        http = response.http_response
-        headers = http.headers
-        budgets: list[int] = []
-        for name in WRITE_HEADERS:
-            value = headers.get(name)
-            if value and value.strip().isdigit():
-                budgets.append(int(value))
-        for entry in (headers.get(RESOURCE_HEADER) or "").split(","):
-            _, _, count = entry.partition(";")
-            if count.strip().isdigit():
-                budgets.append(int(count))
-        with self._lock:
-            self.requests += 1
-            if http.status_code == 429:
-                self.throttled += 1
-            if budgets and request.http_request.method in ("PUT", "POST", "PATCH", "DELETE"):
-                self.remaining_writes = min(budgets)
-                self.seen_at = time.monotonic()
+def kind_of(method: str) -> str:
+    return {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method.upper(), "write")
 
 
-class WritePacer:
-    """Holds writes back while the tightest reported bucket is near empty."""
+@dataclass
+class Budget:
+    """One bucket as the caller sees it: last reported level, refilled since, minus spent since."""
 
-    def __init__(
-        self, monitor: RateLimitMonitor, *, refill_per_second: float = 8.0, reserve: int = 5
-    ) -> None:
-        self.monitor = monitor
-        self.refill = refill_per_second
-        self.reserve = reserve
-        self.waited = 0.0
-        self._lock = asyncio.Lock()
-        self._observed_at = 0.0
-        self._spent = 0
+    refill: float
+    reserve: int = 5
+    seen: float | None = None
+    seen_at: float = 0.0
+    spent: int = 0
+    waited: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def estimate(self, now: float) -> float | None:
+        if self.seen is None:
+            return None
+        return self.seen + (now - self.seen_at) * self.refill - self.spent
+
+    def observe(self, remaining: int, now: float) -> None:
+        # A fresh answer already counts the requests made before it.
+        self.seen, self.seen_at, self.spent = float(remaining), now, 0
 
     async def acquire(self) -> None:
-        """Return when one more write fits in the budget."""
-        async with self._lock:
+        async with self.lock:
             while True:
-                budget = self._estimate()
-                if budget is None or budget > self.reserve:
-                    self._spent += 1
+                level = self.estimate(time.monotonic())
+                if level is None or level > self.reserve:
+                    self.spent += 1
                     return
-                pause = max(0.05, (self.reserve + 1 - budget) / self.refill)
+                pause = max(0.05, (self.reserve + 1 - level) / self.refill)
                 self.waited += pause
                 await asyncio.sleep(pause)
 
-    def _estimate(self) -> float | None:
-        seen = self.monitor.remaining_writes
-        if seen is None:
-            return None
-        if self.monitor.seen_at != self._observed_at:
-            # A fresh answer already counts the writes made before it.
-            self._observed_at = self.monitor.seen_at
-            self._spent = 0
-        refilled = (time.monotonic() - self._observed_at) * self.refill
-        return seen + refilled - self._spent
+
+class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
+    """Waits for budget before each request; records budgets and 429s from each answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.budgets = {kind: Budget(refill) for kind, refill in REFILL.items()}
+        self.throttled = 0
+        self.requests = 0
+
+    @property
+    def waited(self) -> float:
+        return sum(b.waited for b in self.budgets.values())
+
+    async def send(self, request: Any) -> Any:
+        kind = kind_of(request.http_request.method)
+        budget = self.budgets[kind]
+        await budget.acquire()
+        response = await self.next.send(request)
+        self.requests += 1
+        http = response.http_response
+        if http.status_code == 429:
+            self.throttled += 1
+        levels = []
+        value = http.headers.get(HEADERS[kind])
+        if value and value.strip().isdigit():
+            levels.append(int(value))
+        for entry in (http.headers.get(RESOURCE_HEADER) or "").split(","):
+            count = entry.partition(";")[2].strip()
+            if count.isdigit():
+                levels.append(int(count))
+        if levels:
+            budget.observe(min(levels), time.monotonic())
+        return response

@@ -9,13 +9,17 @@ cloud is reached; otherwise the public cloud and `DefaultAzureCredential` are us
 from __future__ import annotations
 
 import os
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from azlab.azure.ratelimit import RateLimitMonitor
+import aiohttp
+from azure.core.pipeline.transport import AioHttpTransport
+
+from azlab.azure.ratelimit import PacingPolicy
 from azlab.errors import CredentialError
 
 PUBLIC_ENDPOINT = "https://management.azure.com"
@@ -87,6 +91,23 @@ def _credential(target: Target) -> Any:
     return DefaultAzureCredential()
 
 
+class _TrustingTransport(AioHttpTransport):  # type: ignore[misc]
+    """Trusts one extra CA with one SSL context for every request.
+
+    Given a CA file, azure-core builds a new SSL context per request, which
+    also defeats connection reuse: every request paid a TLS handshake.
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        # No cap on connections: an apply keeps hundreds of operations in flight.
+        connector = aiohttp.TCPConnector(limit=0, ssl=context)
+        super().__init__(session=aiohttp.ClientSession(connector=connector), session_owner=True)
+        self._context = context
+
+    def _build_ssl_config(self, cert: Any, verify: Any) -> ssl.SSLContext:
+        return self._context
+
+
 class AzureSession:
     """Async SDK clients for one subscription; use as `async with AzureSession(target) as s:`."""
 
@@ -98,21 +119,28 @@ class AzureSession:
 
         self.target = target
         self.credential = credential if credential is not None else _credential(target)
-        self.rate_limits = RateLimitMonitor()
+        self.rate_limits = PacingPolicy()
         options: dict[str, Any] = {
             "base_url": target.endpoint,
-            # Per retry, so every attempt (a 429 included) is seen.
+            # Per retry, so every attempt (a retry after a 429 included) is paced and seen.
             "per_retry_policies": [self.rate_limits],
+            # The SDK's policy alone retries 429 and 5xx, honouring Retry-After; a bounded
+            # total a little above its default rides out a throttled burst.
+            "retry_total": 8,
         }
-        if target.ca_file:
-            options["connection_verify"] = target.ca_file
+        context = ssl.create_default_context(cafile=target.ca_file) if target.ca_file else None
         if target.polling_interval is not None:
             options["polling_interval"] = target.polling_interval
         sub = target.subscription
-        self.resource: Any = ResourceManagementClient(self.credential, sub, **options)
-        self.network: Any = NetworkManagementClient(self.credential, sub, **options)
-        self.storage: Any = StorageManagementClient(self.credential, sub, **options)
-        self.compute: Any = ComputeManagementClient(self.credential, sub, **options)
+
+        def make(client: Any) -> Any:
+            extra = {"transport": _TrustingTransport(context)} if context is not None else {}
+            return client(self.credential, sub, **options, **extra)
+
+        self.resource: Any = make(ResourceManagementClient)
+        self.network: Any = make(NetworkManagementClient)
+        self.storage: Any = make(StorageManagementClient)
+        self.compute: Any = make(ComputeManagementClient)
 
     @property
     def subscription(self) -> str:

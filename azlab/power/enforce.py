@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from azure.core.exceptions import HttpResponseError
 
-from azlab.azure.ratelimit import WritePacer
 from azlab.azure.session import AzureSession
 from azlab.power.steps import RUNNING, Step, StepKey
 from azlab.power.watch import StateWatcher, VmState
@@ -44,7 +43,6 @@ class PowerRun:
         session: AzureSession,
         resource_group: str,
         watcher: StateWatcher,
-        pacer: WritePacer,
         *,
         deadline: float,
         retry_delay: float = 10.0,
@@ -52,7 +50,6 @@ class PowerRun:
         self.session = session
         self.rg = resource_group
         self.watcher = watcher
-        self.pacer = pacer
         self.deadline = deadline
         self.retry_delay = retry_delay
         self.results: dict[str, VmResult] = {}
@@ -140,7 +137,6 @@ class PowerRun:
 
     async def _send(self, vm: str, want: str) -> str | None:
         """Send the action; return why it was refused, if it was."""
-        await self.pacer.acquire()
         compute = self.session.compute.virtual_machines
         begin = compute.begin_start if want == RUNNING else compute.begin_deallocate
         self.actions_sent += 1

@@ -129,6 +129,8 @@ class Sandbox:
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
+            if self._saver is not None:
+                self._loop.call_soon_threadsafe(self._saver.cancel)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
         self.emulator.save()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import heapq
 import itertools
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -208,10 +209,23 @@ def operation_headers(request: Request, op: Operation, subscription: str) -> dic
         "/providers/Microsoft.Sandbox/locations/local"
     )
     api = request.query.get("api-version", "2024-01-01")
-    return {
+    headers = {
         "Azure-AsyncOperation": f"{base}/operations/{op.id}?api-version={api}",
         "Location": f"{base}/operationResults/{op.id}?api-version={api}",
     }
+    hint = retry_hint(op, op.started)
+    if hint is not None:
+        headers["Retry-After"] = hint
+    return headers
+
+
+def retry_hint(op: Operation, now: float) -> str | None:
+    """Whole seconds until the operation ends, as Azure hints; none under a second,
+    so clients poll short operations at their own pace."""
+    remaining = op.due - now
+    if op.status != "InProgress" or remaining < 1:
+        return None
+    return str(math.ceil(remaining))
 
 
 def page(request: Request, items: Iterable[Json], page_size: int) -> Reply:

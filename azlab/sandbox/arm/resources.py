@@ -13,6 +13,7 @@ from azlab.sandbox.arm.core import (
     not_found,
     operation_headers,
     page,
+    retry_hint,
 )
 from azlab.sandbox.arm.routes import RG, Route, route
 
@@ -124,7 +125,8 @@ class ResourceGroups:
         body: dict[str, Any] = {"name": op.id, "status": op.status, "startTime": op.started}
         if op.status == "Failed" and op.error is not None:
             body["error"] = op.error.body()["error"]
-        return Reply(200, body)
+        hint = retry_hint(op, self.state.now())
+        return Reply(200, body, {"Retry-After": hint} if hint else {})
 
     def operation_result(self, req: Request, p: dict[str, str]) -> Reply:
         op = self.state.operations.get(p["op"])

@@ -77,9 +77,11 @@ class Throttle:
                 bucket.tokens -= 1
         headers = {HEADER_NAMES[arm_kind]: str(int(used[0][0].tokens))}
         if compute_kind is not None and len(used) > 1:
+            # Like Azure, report the subscription's compute bucket, not the per-VM one.
             policy = COMPUTE_POLICY.get(compute_kind, "PutVM")
-            parts = [f"Microsoft.Compute/{policy}3Min;{int(b.tokens)}" for b, _ in used[1:]]
-            headers["x-ms-ratelimit-remaining-resource"] = ",".join(parts)
+            headers["x-ms-ratelimit-remaining-resource"] = (
+                f"Microsoft.Compute/{policy}3Min;{int(used[1][0].tokens)}"
+            )
         if wait > 0:
             return max(1, math.ceil(wait)), headers
         return None, headers
