@@ -136,11 +136,15 @@ def test_skip_dates_cancel_starts_only() -> None:
 
 def test_no_schedule_or_no_recent_event_means_no_desired_state() -> None:
     assert desired_state(None, datetime(2026, 1, 1, tzinfo=UTC)).power is None
-    rare = Schedule("rare", "UTC", (Rule("start", time(8), frozenset({0})),))
-    # Nine days after a Monday start: no event in the last eight days.
-    assert (
-        desired_state(rare, datetime(2026, 11, 23, 8, tzinfo=UTC) + timedelta(days=9)).power is None
+    # Starts on Mondays only, and the one Monday in the last eight days is skipped.
+    rare = Schedule(
+        "rare",
+        "UTC",
+        (Rule("start", time(8), frozenset({0})),),
+        None,
+        frozenset({date(2026, 11, 23)}),
     )
+    assert desired_state(rare, datetime(2026, 11, 25, 8, tzinfo=UTC)).power is None
 
 
 @given(
