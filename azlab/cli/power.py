@@ -1,0 +1,307 @@
+"""`azlab tick`, `up`, `down`, `hold` and `schedule show`: lab VMs that run only when needed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from azlab.azure.session import AzureSession
+from azlab.cli.common import (
+    OUTPUT_OPTION,
+    PLAN_ARGUMENT,
+    SUBSCRIPTION_OPTION,
+    Output,
+    console,
+    load,
+    print_json,
+    run_async,
+    target_for,
+)
+from azlab.cli.main import app
+from azlab.errors import UsageError
+from azlab.plan.durations import parse_duration
+from azlab.power import tick as ticking
+from azlab.power.steps import DEALLOCATED, RUNNING
+from azlab.power.watch import list_states
+from azlab.schedule.forecast import next_transitions, week_figures
+from azlab.schedule.model import from_plan
+from azlab.schedule.overrides import HOLD_TAG, hold_value
+
+schedule_app = typer.Typer(help="Look at a plan's schedules.", no_args_is_help=True)
+app.add_typer(schedule_app, name="schedule")
+
+
+def _at(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--at {value!r} is not an ISO time", hint="e.g. --at 2026-11-23T18:05-08:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--at {value!r} has no UTC offset", hint="add Z or an offset like -08:00")
+    return moment.astimezone(timezone.utc)
+
+
+def _report_data(report: ticking.TickReport) -> dict[str, Any]:
+    return {
+        "at": report.at.isoformat(),
+        "ok": report.ok,
+        "groups": {
+            g: {"want": w, "reason": report.reasons.get(g)} for g, w in report.wants.items()
+        },
+        "steps": [
+            {"group": s.group, "tier": s.tier, "want": s.want, "vms": list(s.vms)}
+            for s in report.steps
+        ],
+        "vms": [
+            {
+                "vm": r.vm,
+                "group": r.group,
+                "want": r.want,
+                "result": r.result,
+                "attempts": r.attempts,
+                "detail": r.detail or None,
+            }
+            for r in report.results.values()
+        ],
+        "skipped": report.skipped,
+        "actions_sent": report.actions_sent,
+        "list_rounds": report.list_rounds,
+        "throttled": report.throttled,
+        "seconds": round(report.seconds, 2),
+    }
+
+
+def _print_report(report: ticking.TickReport) -> None:
+    out = console()
+    for group, want in report.wants.items():
+        out.print(f"group {group}: {want or 'leave alone'} ({report.reasons.get(group)})")
+    table = Table(title=f"tick at {report.at:%Y-%m-%d %H:%M} UTC")
+    for column in ("group", "vm", "want", "result", "detail"):
+        table.add_column(column)
+    for r in report.results.values():
+        style = "red" if r.result in ("failed", "blocked") else None
+        table.add_row(r.group, r.vm, r.want, r.result, r.detail, style=style)
+    for vm, why in report.skipped.items():
+        table.add_row("", vm, "", "skipped", why)
+    out.print(table)
+    out.print(
+        f"{report.actions_sent} actions, {report.list_rounds} status list rounds, "
+        f"{report.throttled} throttled answers, {report.seconds:.1f}s: "
+        + ("all well" if report.ok else "NOT all well")
+    )
+
+
+def _run(
+    plan_file: Path,
+    subscription: str | None,
+    output: Output,
+    wants_of: Any,
+    *,
+    dry_run: bool = False,
+    deadline: str = "20m",
+) -> None:
+    loaded = load(plan_file, require_env=False)
+    plan = loaded.plan
+    target = target_for(plan, subscription)
+    poll = target.polling_interval if target.polling_interval is not None else 5.0
+    limit = parse_duration(deadline).total_seconds()
+
+    async def work() -> ticking.TickReport:
+        wants, reasons = wants_of(plan)
+        async with AzureSession(target) as session:
+            return await ticking.enforce(
+                session,
+                plan,
+                wants,
+                reasons,
+                wants_of.at,
+                dry_run=dry_run,
+                deadline_seconds=limit,
+                poll_interval=poll,
+                retry_delay=max(poll, 1.0),
+            )
+
+    report = run_async(work)
+    if output is Output.json:
+        print_json(_report_data(report))
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+class _Scheduled:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self, plan: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+        return ticking.group_wants(plan, self.at)
+
+
+class _Manual:
+    def __init__(self, groups: list[str], want: str) -> None:
+        self.groups, self.want = groups, want
+        self.at = datetime.now(timezone.utc)
+
+    def __call__(self, plan: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+        wants = ticking.manual_wants(plan, self.groups, self.want)
+        return wants, {g: ("by hand" if w else "not asked") for g, w in wants.items()}
+
+
+@app.command("tick")
+def tick_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    at: str | None = typer.Option(None, "--at", help="Evaluate at this ISO time instead of now."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print what would be done; change nothing."
+    ),
+    deadline: str = typer.Option("20m", "--deadline", help="Give up on VMs not there by then."),
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Start and deallocate groups as their schedules say, in tier and dependency order.
+
+    Level-triggered: a missed tick is caught up by the next one. Exit 1 if any VM failed.
+
+    Example: azlab tick plans/lynclab.yaml --at 2026-11-23T18:05-08:00 --dry-run
+    """
+    _run(plan_file, subscription, output, _Scheduled(_at(at)), dry_run=dry_run, deadline=deadline)
+
+
+@app.command("up")
+def up_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    groups: list[str] = typer.Argument(..., help="Groups to start."),
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Start groups now, tier by tier (example: azlab up plans/lynclab.yaml core lync)."""
+    _run(plan_file, subscription, output, _Manual(groups, RUNNING))
+
+
+@app.command("down")
+def down_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    groups: list[str] = typer.Argument(..., help="Groups to deallocate."),
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Deallocate groups now, highest tier first (example: azlab down plans/lynclab.yaml lync)."""
+    _run(plan_file, subscription, output, _Manual(groups, DEALLOCATED))
+
+
+@app.command("hold")
+def hold_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    target_name: str = typer.Argument(..., metavar="GROUP|VM", help="A group or a VM of the plan."),
+    hold_for: str = typer.Option(..., "--for", help="How long schedules leave it alone, e.g. 3h."),
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Suspend schedules for a group or VM for a while (tag azlab-hold-until).
+
+    Example: azlab hold plans/lynclab.yaml edge01 --for 3h
+    """
+    loaded = load(plan_file, require_env=False)
+    plan = loaded.plan
+    try:
+        length = parse_duration(hold_for)
+    except ValueError as exc:
+        raise UsageError(f"--for: {exc}") from None
+    names = [vm.name for g in plan.groups if g.name == target_name for vm in g.vms]
+    names += [vm.name for _, vm in plan.all_vms() if vm.name == target_name]
+    if not names:
+        raise UsageError(f"{target_name!r} is neither a group nor a VM of {plan_file}")
+    until = hold_value(datetime.now(timezone.utc) + length)
+
+    async def work() -> None:
+        async with AzureSession(target_for(plan, subscription)) as session:
+            states = await list_states(session, plan.resource_group)
+            for name in names:
+                state = states.get(name.lower())
+                if state is None:
+                    raise UsageError(
+                        f"vm {name} does not exist in Azure yet", hint="run azlab apply"
+                    )
+                tags = {**state.tags, HOLD_TAG: until}
+                await (
+                    await session.compute.virtual_machines.begin_update(
+                        plan.resource_group, name, {"tags": tags}
+                    )
+                ).result()
+
+    run_async(work)
+    console().print(f"Held {', '.join(names)} until {until}.")
+
+
+@schedule_app.command("show")
+def schedule_show(
+    plan_file: Path = PLAN_ARGUMENT,
+    days: int = typer.Option(7, "--days", min=1, max=60, help="How far ahead to list transitions."),
+    at: str | None = typer.Option(None, "--at", help="Start from this ISO time instead of now."),
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """The next transitions per group (local time and UTC) and weekly running hours saved.
+
+    Example: azlab schedule show plans/lynclab.yaml --days 7
+    """
+    plan = load(plan_file, require_env=False).plan
+    now = _at(at)
+    rows: list[dict[str, Any]] = []
+    for group in plan.groups:
+        schedule = plan.schedule(group.schedule) if group.schedule else None
+        if schedule is None:
+            rows.append({"group": group.name, "schedule": None, "transitions": [], "week": None})
+            continue
+        model = from_plan(schedule)
+        zone = ZoneInfo(model.timezone)
+        local_now = now.astimezone(zone)
+        monday = (local_now - timedelta(days=local_now.weekday())).date()
+        week = week_figures(model, monday)
+        rows.append(
+            {
+                "group": group.name,
+                "schedule": model.name,
+                "timezone": model.timezone,
+                "transitions": [
+                    {
+                        "kind": e.kind,
+                        "local": e.local.isoformat(timespec="minutes"),
+                        "utc": e.at.isoformat(timespec="minutes"),
+                    }
+                    for e in next_transitions(model, now, days)
+                ],
+                "week": {
+                    "starts": monday.isoformat(),
+                    "hours": week.hours,
+                    "running_hours": round(week.running_hours, 2),
+                    "saved_share": round(week.saved_share, 4),
+                },
+            }
+        )
+    if output is Output.json:
+        print_json({"plan": plan.name, "from": now.isoformat(), "groups": rows})
+        return
+    out = console()
+    for row in rows:
+        if row["schedule"] is None:
+            out.print(f"group {row['group']}: no schedule")
+            continue
+        week = row["week"]
+        out.print(
+            f"group {row['group']} ({row['schedule']}, {row['timezone']}): runs "
+            f"{week['running_hours']:g} of {week['hours']:g} h this week, "
+            f"{100 * week['saved_share']:.1f}% of compute hours saved against always-on"
+        )
+        for t in row["transitions"]:
+            local_time = t["local"].replace("T", " ")
+            utc_time = t["utc"].replace("T", " ")[:16]
+            out.print(f"    {t['kind']:<5} {local_time} local   {utc_time} UTC")

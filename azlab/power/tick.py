@@ -1,0 +1,136 @@
+"""One tick: evaluate every group's schedule at an instant and bring its VMs there, in order.
+
+Also the manual `up` and `down`. Reads per tick: one paged `list_all(statusOnly)`
+before acting and one per polling round while waiting; writes: one action per
+VM that is not where it should be.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from azlab.azure.session import AzureSession
+from azlab.power.enforce import PowerRun, VmResult
+from azlab.power.steps import PowerVm, Step, build_steps
+from azlab.power.watch import StateWatcher, VmState, list_states
+from azlab.reconcile.executor import Listener
+from azlab.schedule.desired import desired_state
+from azlab.schedule.model import from_plan
+from azlab.schedule.overrides import override
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    wants: dict[str, str | None]  # group -> running | deallocated | None
+    reasons: dict[str, str]
+    skipped: dict[str, str] = field(default_factory=dict)  # vm -> why left alone
+    results: dict[str, VmResult] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    actions_sent: int = 0
+    list_rounds: int = 0
+    throttled: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.result in ("failed", "blocked") for r in self.results.values())
+
+
+def group_wants(plan: Any, at: datetime) -> tuple[dict[str, str | None], dict[str, str]]:
+    wants: dict[str, str | None] = {}
+    reasons: dict[str, str] = {}
+    for group in plan.groups:
+        schedule = plan.schedule(group.schedule) if group.schedule else None
+        state = desired_state(from_plan(schedule) if schedule else None, at)
+        wants[group.name] = state.power
+        reasons[group.name] = state.reason
+    return wants, reasons
+
+
+def plan_steps(
+    plan: Any,
+    wants: Mapping[str, str | None],
+    states: Mapping[str, VmState],
+    at: datetime,
+    skipped: dict[str, str],
+) -> list[Step]:
+    vms: list[PowerVm] = []
+    for group in plan.groups:
+        if wants.get(group.name) is None:
+            continue
+        for vm in group.vms:
+            state = states.get(vm.name.lower())
+            if state is None:
+                skipped[vm.name] = "not found in Azure (run apply)"
+                continue
+            why = override(state.tags, at)
+            if why is not None:
+                skipped[vm.name] = why
+                continue
+            vms.append(PowerVm(vm.name, group.name, vm.tier))
+    active = {g: w for g, w in wants.items() if w is not None}
+    return build_steps(vms, active, {g.name: list(g.depends_on) for g in plan.groups})
+
+
+async def enforce(
+    session: AzureSession,
+    plan: Any,
+    wants: Mapping[str, str | None],
+    reasons: Mapping[str, str],
+    at: datetime,
+    *,
+    dry_run: bool = False,
+    deadline_seconds: float = 1200,
+    poll_interval: float = 5.0,
+    retry_delay: float = 10.0,
+    listener: Listener[Any] | None = None,
+) -> TickReport:
+    began = time.monotonic()
+    report = TickReport(at, dict(wants), dict(reasons))
+    states = await list_states(session, plan.resource_group)
+    report.steps = plan_steps(plan, wants, states, at, report.skipped)
+    if dry_run:
+        for step in report.steps:
+            for vm in step.vms:
+                current = states[vm.lower()].power
+                result = "already" if current == step.want else f"would {step.label.split()[0]}"
+                report.results[vm.lower()] = VmResult(vm, step.group, step.want, result)
+        report.list_rounds = 1
+        return report
+    watcher = StateWatcher(session, plan.resource_group, interval=poll_interval, initial=states)
+    run = PowerRun(
+        session,
+        plan.resource_group,
+        watcher,
+        deadline=time.monotonic() + deadline_seconds,
+        retry_delay=retry_delay,
+    )
+    try:
+        await run.run(report.steps, listener=listener)
+    finally:
+        await watcher.close()
+    report.results = run.results
+    report.actions_sent = run.actions_sent
+    report.list_rounds = watcher.rounds + 1
+    report.throttled = session.rate_limits.throttled
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def manual_wants(plan: Any, groups: Iterable[str], want: str) -> dict[str, str | None]:
+    names = {g.name for g in plan.groups}
+    chosen = list(groups)
+    unknown = [g for g in chosen if g not in names]
+    if unknown:
+        from azlab.errors import UsageError
+
+        raise UsageError(
+            f"unknown group {unknown[0]!r}",
+            hint=f"the plan's groups are: {', '.join(sorted(names))}",
+        )
+    return {g.name: (want if g.name in chosen else None) for g in plan.groups}
