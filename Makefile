@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+LINTED := azlab tests benchmarks $(wildcard runbooks)
 
 .PHONY: setup python-deps node-deps system-deps lint typecheck test test-fast demo bench clean
 
@@ -33,8 +34,8 @@ system-deps:
 	fi
 
 lint: python-deps
-	$(BIN)/ruff check azlab tests runbooks
-	$(BIN)/ruff format --check azlab tests runbooks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: python-deps
 	$(BIN)/mypy

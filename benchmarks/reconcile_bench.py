@@ -57,22 +57,26 @@ def main() -> None:
     big = write_synthetic_plan(tmp / "big.yaml", 200, groups=20, name="big")
     huge = write_synthetic_plan(tmp / "huge.yaml", 500, groups=50, name="huge")
 
-    with sandbox_process(latency="20ms", op_time="1s", throttle="off", page_size=1000) as (_, control):
+    quiet = {"latency": "20ms", "op_time": "1s", "throttle": "off", "page_size": 1000}
+    with sandbox_process(**quiet) as (_, control):
         base, _, _ = asyncio.run(apply(one))
         elapsed, report, _ = asyncio.run(apply(big))
         print("apply into an empty sandbox (latency 20 ms, operation time 1 s, throttling off):")
         print(f"  critical path (1-VM plan, same chain): {base:.2f}s")
-        print(f"  200-VM plan, parallelism {PARALLELISM}: {elapsed:.2f}s, "
-              f"{len(report.outcomes)} operations, at most {report.stats.max_in_flight} at once")
+        print(
+            f"  200-VM plan, parallelism {PARALLELISM}: {elapsed:.2f}s, "
+            f"{len(report.outcomes)} operations, at most {report.stats.max_in_flight} at once"
+        )
         print(f"  ratio: {elapsed / base:.2f}x the critical path")
         asyncio.run(apply(huge))
         count = asyncio.run(noop_requests(huge, control))
-        print(f"no-op plan of a 500-VM plan (+ power states): {count} ARM requests (page size 1000)")
+        print(f"no-op plan of a 500-VM plan, with power states: {count} ARM requests")
 
-    with sandbox_process(latency="20ms", op_time="1s", throttle="azure", page_size=1000) as _:
+    with sandbox_process(**{**quiet, "throttle": "azure"}):
         elapsed, report, throttled = asyncio.run(apply(big))
         print("apply of the 200-VM plan with Azure's published throttling on:")
-        print(f"  {elapsed:.2f}s, {len(report.outcomes)} operations, all done, 429s met: {throttled}")
+        done = len(report.outcomes)
+        print(f"  {elapsed:.2f}s, {done} operations, all done, 429s met: {throttled}")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,16 @@ from azlab.sandbox.control import SandboxControl
 def sandbox_process(**settings: Any) -> Iterator[tuple[dict[str, str], SandboxControl]]:
     with tempfile.TemporaryDirectory() as tmp:
         process = subprocess.Popen(
-            [sys.executable, "-m", "azlab.sandbox", "serve", "--data", tmp,
-             "--settings", json.dumps(settings)],
+            [
+                sys.executable,
+                "-m",
+                "azlab.sandbox",
+                "serve",
+                "--data",
+                tmp,
+                "--settings",
+                json.dumps(settings),
+            ],
         )
         try:
             info_file = Path(tmp) / "sandbox.json"

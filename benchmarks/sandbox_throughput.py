@@ -82,9 +82,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(10)
-    print(
-        f"sandbox throughput, latency 0, {CONCURRENCY} connections, {REQUESTS} requests each:"
-    )
+    print(f"sandbox throughput, latency 0, {CONCURRENCY} connections, {REQUESTS} requests each:")
     print(f"  GET resource group: {reads:,.0f} requests/s")
     print(f"  PUT resource group: {writes:,.0f} requests/s")
 
