@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job end to end in a throwaway sandbox: no Azure account, no prior setup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+# The sandbox accepts any password; real labs read theirs from the environment the same way.
+export LAB_ADMIN_PASSWORD="sandbox-only-Aa1-$RANDOM"
+data=$(mktemp -d)
+trap 'azlab sandbox stop --data "$data" >/dev/null || true; rm -rf "$data"' EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Start a throwaway sandbox (operations take 1 s, answers 20 ms)"
+eval "$(azlab sandbox start --data "$data" --op-time 1s --latency 20ms)"
+echo "ARM endpoint: $AZLAB_ENDPOINT"
+
+step "Validate the example plans"
+azlab validate plans/*.yaml
+
+step "What apply would do"
+azlab plan plans/lynclab.yaml
+
+step "Apply"
+azlab apply plans/lynclab.yaml --yes
+
+step "Status"
+azlab status plans/lynclab.yaml
+
+step "Plan again: nothing to change"
+azlab plan plans/lynclab.yaml --detailed-exitcode && echo "(exit code 0: no changes)"
+
+step "The schedule and what it saves"
+azlab schedule show plans/lynclab.yaml --at 2026-11-23T12:00-08:00 --days 2
+
+step "Tick at 18:05 Los Angeles time: every group stops, dependents first, top tier first"
+azlab tick plans/lynclab.yaml --at 2026-11-23T18:05-08:00
+
+step "Tick at 08:05 on a weekday: they start again, dependencies first, bottom tier first"
+azlab tick plans/lynclab.yaml --at 2026-11-24T08:05-08:00
+
+step "Destroy what the plan owns"
+azlab destroy plans/lynclab.yaml --yes
+
+step "Done"
