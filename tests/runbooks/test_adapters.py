@@ -1,0 +1,58 @@
+"""The hosted adapters' handler ticks the plan against the sandbox; the role is least privilege."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from azlab.cli.main import main
+from azlab.power.hosted import run_tick
+from azlab.sandbox.runner import Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+LYNC = ROOT / "plans" / "lynclab.yaml"
+
+
+@pytest.fixture
+def applied(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
+    assert main(["apply", str(LYNC), "--yes"]) == 0
+    return {**os.environ, "AZLAB_PLAN_FILE": str(LYNC)}
+
+
+def test_handler_runs_one_tick(applied: dict[str, str], sandbox: Sandbox) -> None:
+    evening = datetime(2026, 11, 24, 2, 5, tzinfo=timezone.utc)  # 18:05 in Los Angeles
+    report = run_tick(evening, env=applied)
+    assert report["ok"] and report["actions_sent"] == 4
+    assert set(report["results"].values()) == {"done"}
+    again = run_tick(evening, env=applied)
+    assert again["actions_sent"] == 0
+
+
+def test_automation_runbook_main_reports_and_exits_zero(
+    applied: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AZLAB_PLAN_FILE", str(LYNC))
+    spec = importlib.util.spec_from_file_location(
+        "runbook", ROOT / "runbooks" / "automation_runbook.py"
+    )
+    assert spec is not None and spec.loader is not None
+    runbook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runbook)
+    assert runbook.main() == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+def test_role_grants_only_what_the_tick_uses() -> None:
+    role = json.loads((ROOT / "runbooks" / "role.json").read_text())
+    assert sorted(role["Actions"]) == [
+        "Microsoft.Compute/virtualMachines/deallocate/action",
+        "Microsoft.Compute/virtualMachines/read",
+        "Microsoft.Compute/virtualMachines/start/action",
+    ]
+    assert not any("*" in action for action in role["Actions"] + role["DataActions"])
