@@ -213,19 +213,20 @@ def operation_headers(request: Request, op: Operation, subscription: str) -> dic
         "Azure-AsyncOperation": f"{base}/operations/{op.id}?api-version={api}",
         "Location": f"{base}/operationResults/{op.id}?api-version={api}",
     }
-    hint = retry_hint(op, op.started)
-    if hint is not None:
-        headers["Retry-After"] = hint
+    headers.update(retry_hint(op, op.started))
     return headers
 
 
-def retry_hint(op: Operation, now: float) -> str | None:
-    """Whole seconds until the operation ends, as Azure hints; none under a second,
-    so clients poll short operations at their own pace."""
+def retry_hint(op: Operation, now: float) -> dict[str, str]:
+    """When to poll again: the time left, in milliseconds, which azure-core honours.
+
+    An operation that is done, or nearly, gets no hint: the client's own
+    polling interval applies.
+    """
     remaining = op.due - now
-    if op.status != "InProgress" or remaining < 1:
-        return None
-    return str(math.ceil(remaining))
+    if op.status != "InProgress" or remaining <= 0.005:
+        return {}
+    return {"retry-after-ms": str(math.ceil(remaining * 1000) + 5)}
 
 
 def page(request: Request, items: Iterable[Json], page_size: int) -> Reply:

@@ -125,8 +125,7 @@ class ResourceGroups:
         body: dict[str, Any] = {"name": op.id, "status": op.status, "startTime": op.started}
         if op.status == "Failed" and op.error is not None:
             body["error"] = op.error.body()["error"]
-        hint = retry_hint(op, self.state.now())
-        return Reply(200, body, {"Retry-After": hint} if hint else {})
+        return Reply(200, body, retry_hint(op, self.state.now()))
 
     def operation_result(self, req: Request, p: dict[str, str]) -> Reply:
         op = self.state.operations.get(p["op"])
