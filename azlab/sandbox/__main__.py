@@ -26,6 +26,8 @@ async def serve(data: Path, settings: Settings, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     sandbox.emulator.save()
+    if sandbox.storage is not None:
+        sandbox.storage.stop()
     (data / INFO_FILE).unlink(missing_ok=True)
 
 

@@ -8,6 +8,7 @@ trusts it through `AZLAB_CA_FILE`, so the SDK's bearer policy runs unchanged.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import ssl
 import tempfile
 import threading
@@ -20,6 +21,8 @@ from aiohttp import web
 from azlab.errors import SandboxError
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.settings import Settings
+from azlab.sandbox.storage.azurite import find_azurite
+from azlab.sandbox.storage.backend import AzuriteBackend
 
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 STATE_FILE = "state.json"
@@ -35,14 +38,23 @@ class Sandbox:
         data_dir: Path | None = None,
         persist: bool = False,
         port: int = 0,
+        storage: bool | None = None,
     ) -> None:
+        """`storage`: run Azurite for blob data (None: when it is installed)."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="azlab-sandbox-")
             data_dir = Path(self._tmp.name)
         self.data_dir = data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.emulator = ArmEmulator(settings, data_file=data_dir / STATE_FILE if persist else None)
+        if storage is None:
+            storage = find_azurite() is not None and shutil.which("node") is not None
+        self.storage = AzuriteBackend(self.data_dir / "storage") if storage else None
+        self.emulator = ArmEmulator(
+            settings,
+            backend=self.storage,
+            data_file=data_dir / STATE_FILE if persist else None,
+        )
         self.port = port
         self.ca_file = self.data_dir / "ca.pem"
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -83,6 +95,9 @@ class Sandbox:
 
     async def serve(self) -> None:
         """Start serving on the current event loop (used by the process mode)."""
+        if self.storage is not None:
+            (self.data_dir / "storage").mkdir(parents=True, exist_ok=True)
+            self.storage.start()
         context = self._tls()
         self._runner = web.AppRunner(self.emulator.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -134,6 +149,8 @@ class Sandbox:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
         self.emulator.save()
+        if self.storage is not None:
+            self.storage.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

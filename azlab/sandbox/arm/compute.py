@@ -8,7 +8,9 @@ or action while one is in flight answers 409 `OperationNotAllowed`, as Azure doe
 
 from __future__ import annotations
 
+import hashlib
 import random
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from azlab.sandbox.arm.compute_model import (
@@ -45,10 +47,56 @@ def body_of(req: Request) -> Json:
     return req.body if isinstance(req.body, dict) else {}
 
 
+GIB = 1024**3
+
+
+def disk_key(disk_id: str) -> str:
+    """The name of a disk's page blob: stable for the disk's ARM id."""
+    return hashlib.sha1(disk_id.lower().encode()).hexdigest()
+
+
 class Compute:
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, backend: Any = None) -> None:
         self.state = state
         self.random = random.Random(state.settings.faults.seed)
+        # Disk bytes need a backend with page blobs (Azurite); without one, disks are metadata.
+        self.bytes = backend if hasattr(backend, "create_disk_blob") else None
+
+    def _write_bytes(
+        self,
+        disk: Json,
+        *,
+        image: str | None = None,
+        source_url: str | None = None,
+        source_disk: str | None = None,
+    ) -> None:
+        if self.bytes is None:
+            return
+        key = disk_key(disk["id"])
+        try:
+            if source_url:
+                size = self.bytes.import_disk_blob(key, source_url)
+                disk["properties"]["diskSizeGB"] = max(1, -(-size // GIB))
+                disk["properties"]["diskSizeBytes"] = size
+            elif source_disk:
+                self.bytes.copy_disk_blob(disk_key(source_disk), key)
+            else:
+                self.bytes.create_disk_blob(
+                    key, int(disk["properties"]["diskSizeGB"]) * GIB, image=image
+                )
+        except ArmError:
+            raise
+        except Exception as exc:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                f"Cannot read the disk's source: {str(exc).splitlines()[0]}",
+                "sourceUri",
+            ) from None
+
+    def _drop_bytes(self, disk_id: str) -> None:
+        if self.bytes is not None:
+            self.bytes.delete_disk_blob(disk_key(disk_id))
 
     def routes(self) -> list[Route]:
         vms = VM.rsplit("/", 1)[0]
@@ -348,6 +396,9 @@ class Compute:
         )
         disk["managedBy"] = vm_id
         disk["properties"]["diskState"] = "Attached"
+        self._write_bytes(
+            disk, image=disk["properties"]["creationData"]["imageReference"].get("id")
+        )
         self.state.put(disk_id, disk)
         return {
             "osType": (os_type or "linux").capitalize(),
@@ -372,6 +423,7 @@ class Compute:
             )
             disk["managedBy"] = vm_id
             disk["properties"]["diskState"] = "Attached"
+            self._write_bytes(disk)
             self.state.put(disk_id, disk)
         return {
             "lun": lun,
@@ -460,6 +512,7 @@ class Compute:
                 disk_id = disk["managedDisk"]["id"]
                 if str(disk.get("deleteOption", "Detach")).lower() == "delete":
                     self.state.delete(disk_id)
+                    self._drop_bytes(disk_id)
                 else:
                     self._detach(disk_id)
             for ref in vm["properties"]["networkProfile"]["networkInterfaces"]:
@@ -602,6 +655,13 @@ class Compute:
             props.get("osType"),
         )
         disk["properties"]["creationData"] = dict(creation)
+        image = (creation.get("imageReference") or {}).get("id")
+        self._write_bytes(
+            disk,
+            image=image,
+            source_url=creation.get("sourceUri") if option.lower() == "import" else None,
+            source_disk=creation.get("sourceResourceId") if option.lower() == "copy" else None,
+        )
         if props.get("hyperVGeneration"):
             disk["properties"]["hyperVGeneration"] = props["hyperVGeneration"]
         # Disks answer 202 with the operation's URLs, as Azure does for disk writes.
@@ -658,7 +718,12 @@ class Compute:
                 "OperationNotAllowed",
                 f"Disk {disk['name']} is attached to VM {disk['managedBy']}.",
             )
-        op = self.state.start_operation(disk["id"], on_done=lambda: self.state.delete(disk["id"]))
+
+        def done() -> None:
+            self.state.delete(disk["id"])
+            self._drop_bytes(disk["id"])
+
+        op = self.state.start_operation(disk["id"], on_done=done)
         return Reply(202, None, operation_headers(req, op, p["sub"]))
 
     def list_disks(self, req: Request, p: dict[str, str]) -> Reply:
@@ -685,7 +750,13 @@ class Compute:
         if disk is None:
             raise not_found("disk", self._disk_id(p))
         disk["properties"]["diskState"] = "ActiveSAS"
-        url = f"{req.base_url}/_sandbox/disks/{disk['name']}?sv=2024-08-04&sr=b&sp=r&sig=sandbox"
+        seconds = int((req.body or {}).get("durationInSeconds", 3600))
+        if self.bytes is not None:
+            url = self.bytes.disk_access_url(
+                disk_key(disk["id"]), datetime.now(timezone.utc) + timedelta(seconds=seconds)
+            )
+        else:
+            url = f"{req.base_url}/_sandbox/disks/{disk['name']}?sv=2024-08-04&sr=b&sp=r&sig=none"
         op = self.state.start_operation(disk["id"], result={"accessSAS": url})
         return Reply(202, None, operation_headers(req, op, p["sub"]))
 

@@ -76,7 +76,7 @@ class ArmEmulator:
             ResourceGroups(self.state),
             Network(self.state),
             Storage(self.state, self.backend),
-            Compute(self.state),
+            Compute(self.state, self.backend),
         ):
             self.routes += provider.routes()
         if data_file is not None and data_file.exists():

@@ -175,6 +175,13 @@ class Storage:
             account["sku"]["name"] = body["sku"].get("name", account["sku"]["name"])
         return Reply(200, account)
 
+    def _fresh(self, account: Json) -> Json:
+        # The blob service may have moved (a restarted sandbox); answer where it is now.
+        account["properties"]["primaryEndpoints"] = {
+            "blob": self.backend.blob_endpoint(account["name"])
+        }
+        return account
+
     def _get(self, p: dict[str, str]) -> Json:
         account = self.state.get(self._id(p))
         if account is None:
@@ -186,7 +193,7 @@ class Storage:
         return account
 
     def get(self, req: Request, p: dict[str, str]) -> Reply:
-        return Reply(200, self._get(p))
+        return Reply(200, self._fresh(self._get(p)))
 
     def delete(self, req: Request, p: dict[str, str]) -> Reply:
         resource_id = self._id(p)
@@ -270,6 +277,9 @@ class Storage:
             "properties": {"publicAccess": "None", "hasLegalHold": False},
         }
         self.state.put(resource_id, container)
+        create = getattr(self.backend, "create_container", None)
+        if create is not None:
+            create(p["name"], p["container"])
         return Reply(200 if existing else 201, container)
 
     def get_container(self, req: Request, p: dict[str, str]) -> Reply:
@@ -280,6 +290,9 @@ class Storage:
 
     def delete_container(self, req: Request, p: dict[str, str]) -> Reply:
         self.state.delete(self._container_id(p))
+        delete = getattr(self.backend, "delete_container", None)
+        if delete is not None:
+            delete(p["name"], p["container"])
         return Reply(200)
 
     def list_containers(self, req: Request, p: dict[str, str]) -> Reply:
