@@ -288,3 +288,20 @@ def test_clock_moves_pending_operations_forward(sandbox: Sandbox, clients: Clien
     assert power(clients) == "PowerState/starting"
     SandboxControl(sandbox.control_url, str(sandbox.ca_file)).advance_clock(3601)
     assert power(clients) == "PowerState/running"
+
+
+def test_dropped_connections_surface_after_the_sdks_retries(sandbox: Sandbox) -> None:
+    fast = Clients(sandbox, retry_backoff_factor=0.01, retry_total=1)
+    sandbox.emulator._apply_settings(Settings().with_changes({"faults": "drop=1.0"}))
+    with pytest.raises(Exception) as caught:
+        fast.resource.resource_groups.get("rg1")
+    assert type(caught.value).__name__ in ("ServiceRequestError", "ServiceResponseError")
+    sandbox.emulator._apply_settings(Settings())
+    assert fast.resource.resource_groups.check_existence("rg1") is False
+
+
+def test_latency_is_added_to_every_answer(sandbox: Sandbox, clients: Clients) -> None:
+    sandbox.emulator._apply_settings(Settings(latency=0.2))
+    started = time.monotonic()
+    clients.resource.resource_groups.check_existence("rg1")
+    assert time.monotonic() - started >= 0.2
