@@ -228,6 +228,7 @@ def status_command(
 
     states, seen = run_async(work)
     by_key = {(o.kind.value, o.name.lower()): o for o in seen}
+    upcoming = _next_actions(plan)
     rows = []
     for group in plan.groups:
         for vm in group.vms:
@@ -244,13 +245,14 @@ def status_command(
                     ),
                     "size": observed.props.get("size") if observed else vm.size,
                     "private_ip": _private_ip(nic),
+                    "next": upcoming.get(group.name),
                 }
             )
     if output is Output.json:
         print_json({"plan": plan.name, "vms": rows})
         return
     table = Table(title=f"{plan.name} ({plan.resource_group})")
-    for column in ("group", "vm", "tier", "power", "size", "private ip"):
+    for column in ("group", "vm", "tier", "power", "size", "private ip", "next scheduled"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -260,6 +262,7 @@ def status_command(
             row["power"],
             str(row["size"]),
             row["private_ip"] or "-",
+            row["next"] or "-",
         )
     console().print(table)
 
@@ -269,3 +272,23 @@ def _private_ip(nic: Any) -> str | None:
         return None
     value = nic.props.get("private_ip") or nic.props.get("private_ip_address")
     return str(value) if value else None
+
+
+def _next_actions(plan: Any) -> dict[str, str]:
+    """Group name -> its schedule's next transition, in the schedule's local time."""
+    from datetime import datetime, timezone
+
+    from azlab.schedule.forecast import next_transitions
+    from azlab.schedule.model import from_plan
+
+    now = datetime.now(timezone.utc)
+    found: dict[str, str] = {}
+    for group in plan.groups:
+        schedule = plan.schedule(group.schedule) if group.schedule else None
+        if schedule is None:
+            continue
+        upcoming = next_transitions(from_plan(schedule), now, days=8)
+        if upcoming:
+            event = upcoming[0]
+            found[group.name] = f"{event.kind} {event.local:%a %d %b %H:%M} ({schedule.timezone})"
+    return found

@@ -54,6 +54,8 @@ def test_apply_creates_everything_and_a_second_apply_changes_nothing(
     assert rows["dc01"]["power"] == "running"
     assert rows["dc01"]["private_ip"] == "10.2.0.4"
     assert rows["edge01"]["group"] == "lync"
+    assert rows["dc01"]["next"].split()[0] in ("start", "stop")
+    assert "America/Los_Angeles" in rows["dc01"]["next"]
 
 
 def test_detailed_exitcode_reports_pending_changes(sandbox: Sandbox) -> None:
