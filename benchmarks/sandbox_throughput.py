@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
+
+from benchmarks.sandbox_process import sandbox_process
 
 REQUESTS = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 CONCURRENCY = 32
@@ -58,30 +57,8 @@ async def drive(info: dict[str, str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "azlab.sandbox",
-                "serve",
-                "--data",
-                tmp,
-                "--settings",
-                '{"op_time": 0}',
-            ],
-        )
-        try:
-            info_file = Path(tmp) / "sandbox.json"
-            for _ in range(300):
-                if info_file.exists():
-                    break
-                time.sleep(0.05)
-            info = json.loads(info_file.read_text())
-            reads, writes = asyncio.run(drive(info))
-        finally:
-            process.terminate()
-            process.wait(10)
+    with sandbox_process(op_time=0) as (info, _):
+        reads, writes = asyncio.run(drive(info))
     print(f"sandbox throughput, latency 0, {CONCURRENCY} connections, {REQUESTS} requests each:")
     print(f"  GET resource group: {reads:,.0f} requests/s")
     print(f"  PUT resource group: {writes:,.0f} requests/s")

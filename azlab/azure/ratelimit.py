@@ -38,6 +38,9 @@ class Budget:
 
     refill: float
     reserve: int = 5
+    # None until the first answer: is this budget reported at all? (The sandbox without
+    # throttling reports nothing; then there is nothing to pace.)
+    reported: bool | None = None
     seen: float | None = None
     seen_at: float = 0.0
     spent: int = 0
@@ -49,13 +52,22 @@ class Budget:
             return None
         return self.seen + (now - self.seen_at) * self.refill - self.spent
 
-    def observe(self, remaining: int, now: float) -> None:
+    def observe(self, remaining: int | None, now: float) -> None:
+        if remaining is None:
+            if self.reported is None:
+                self.reported = False
+            return
         # A fresh answer already counts the requests made before it.
+        self.reported = True
         self.seen, self.seen_at, self.spent = float(remaining), now, 0
 
     async def acquire(self) -> None:
         async with self.lock:
             while True:
+                if self.reported is None and self.spent >= 1:
+                    # Learn the budget from the first answer before sending a burst.
+                    await asyncio.sleep(0.02)
+                    continue
                 level = self.estimate(time.monotonic())
                 if level is None or level > self.reserve:
                     self.spent += 1
@@ -82,7 +94,12 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         kind = kind_of(request.http_request.method)
         budget = self.budgets[kind]
         await budget.acquire()
-        response = await self.next.send(request)
+        try:
+            response = await self.next.send(request)
+        except BaseException:
+            if budget.reported is None:
+                budget.spent = 0  # the next request probes instead
+            raise
         self.requests += 1
         http = response.http_response
         if http.status_code == 429:
@@ -95,6 +112,5 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             count = entry.partition(";")[2].strip()
             if count.isdigit():
                 levels.append(int(count))
-        if levels:
-            budget.observe(min(levels), time.monotonic())
+        budget.observe(min(levels) if levels else None, time.monotonic())
         return response

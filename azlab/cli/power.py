@@ -109,26 +109,15 @@ def _run(
     dry_run: bool = False,
     deadline: str = "20m",
 ) -> None:
-    loaded = load(plan_file, require_env=False)
-    plan = loaded.plan
+    plan = load(plan_file, require_env=False).plan
     target = target_for(plan, subscription)
-    poll = target.polling_interval if target.polling_interval is not None else 5.0
     limit = parse_duration(deadline).total_seconds()
 
     async def work() -> ticking.TickReport:
         wants, reasons = wants_of(plan)
-        async with AzureSession(target) as session:
-            return await ticking.enforce(
-                session,
-                plan,
-                wants,
-                reasons,
-                wants_of.at,
-                dry_run=dry_run,
-                deadline_seconds=limit,
-                poll_interval=poll,
-                retry_delay=max(poll, 1.0),
-            )
+        return await ticking.tick_plan(
+            plan, target, wants_of.at, wants, reasons, dry_run=dry_run, deadline_seconds=limit
+        )
 
     report = run_async(work)
     if output is Output.json:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from azlab.azure.session import AzureSession, Target
+from azlab.azure.session import Target
 from azlab.plan import load_plan
 from azlab.power import tick as ticking
 
@@ -42,24 +42,10 @@ def run_tick(now: datetime | None = None, env: dict[str, str] | None = None) -> 
     plan = loaded.plan
     at = now or datetime.now(timezone.utc)
 
-    async def work() -> ticking.TickReport:
-        wants, reasons = ticking.group_wants(plan, at)
-        target = Target.from_env(plan.subscription, env=env)
-        poll = target.polling_interval if target.polling_interval is not None else 5.0
-        async with AzureSession(target) as session:
-            return await ticking.enforce(
-                session,
-                plan,
-                wants,
-                reasons,
-                at,
-                poll_interval=poll,
-                retry_delay=max(poll, 1.0),
-                # A Functions timer run is capped at 10 minutes on the consumption plan.
-                deadline_seconds=float(env.get("AZLAB_TICK_DEADLINE_SECONDS", "480")),
-            )
-
-    report = asyncio.run(work())
+    # A Functions timer run is capped at 10 minutes on the consumption plan.
+    deadline = float(env.get("AZLAB_TICK_DEADLINE_SECONDS", "480"))
+    target = Target.from_env(plan.subscription, env=env)
+    report = asyncio.run(ticking.tick_plan(plan, target, at, deadline_seconds=deadline))
     return {
         "at": at.isoformat(),
         "ok": report.ok,

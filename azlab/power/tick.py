@@ -134,3 +134,31 @@ def manual_wants(plan: Any, groups: Iterable[str], want: str) -> dict[str, str |
             hint=f"the plan's groups are: {', '.join(sorted(names))}",
         )
     return {g.name: (want if g.name in chosen else None) for g in plan.groups}
+
+
+async def tick_plan(
+    plan: Any,
+    target: Any,
+    at: datetime,
+    wants: Mapping[str, str | None] | None = None,
+    reasons: Mapping[str, str] | None = None,
+    *,
+    dry_run: bool = False,
+    deadline_seconds: float = 1200,
+) -> TickReport:
+    """Open a session on `target` and enforce `wants` (default: the schedules at `at`)."""
+    if wants is None:
+        wants, reasons = group_wants(plan, at)
+    poll = target.polling_interval if target.polling_interval is not None else 5.0
+    async with AzureSession(target) as session:
+        return await enforce(
+            session,
+            plan,
+            wants,
+            reasons or {},
+            at,
+            dry_run=dry_run,
+            deadline_seconds=deadline_seconds,
+            poll_interval=poll,
+            retry_delay=max(poll, 1.0),
+        )
