@@ -1,0 +1,49 @@
+"""Pacing from Azure's remaining-budget headers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from azlab.azure.ratelimit import Budget, kind_of
+
+
+def test_request_kinds_follow_arm_buckets() -> None:
+    assert [kind_of(m) for m in ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE")] == [
+        "read",
+        "read",
+        "write",
+        "write",
+        "write",
+        "delete",
+    ]
+
+
+def test_waits_when_the_reported_budget_is_spent_and_not_before() -> None:
+    async def go() -> tuple[float, float]:
+        budget = Budget(refill=10.0, reserve=5)
+        budget.observe(7, time.monotonic())
+        await budget.acquire()  # 7 left: goes at once
+        await budget.acquire()  # 6 left: goes at once
+        quick = budget.waited
+        await budget.acquire()  # about 5 left: at the reserve
+        await budget.acquire()  # about 4 left: under it, waits for refill
+        return quick, budget.waited
+
+    quick, waited = asyncio.run(go())
+    assert quick == 0
+    assert waited > 0
+
+
+def test_first_answer_decides_whether_to_pace() -> None:
+    async def go() -> bool:
+        budget = Budget(refill=10.0)
+        await budget.acquire()  # the probe
+        second = asyncio.create_task(budget.acquire())
+        await asyncio.sleep(0.05)
+        held = not second.done()  # a burst waits for the first answer
+        budget.observe(None, time.monotonic())  # that answer reports no budget: no pacing
+        await asyncio.wait_for(second, 1)
+        return held
+
+    assert asyncio.run(go()) is True
