@@ -49,8 +49,12 @@ test-fast: python-deps
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
+# Benchmarks print figures and ratios against baselines measured in the same run.
 bench: setup
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.validate_bench
+	$(BIN)/python -m benchmarks.sandbox_throughput
+	$(BIN)/python -m benchmarks.reconcile_bench
+	$(BIN)/python -m benchmarks.tick_bench
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
