@@ -34,7 +34,8 @@ def kind_of(method: str) -> str:
 
 @dataclass
 class Budget:
-    """One bucket as the caller sees it: last reported level, refilled since, minus spent since."""
+    """One bucket as the caller sees it: the last reported level, refilled since, minus the
+    requests sent and not answered yet (the service has not counted those)."""
 
     refill: float
     reserve: int = 5
@@ -43,34 +44,33 @@ class Budget:
     reported: bool | None = None
     seen: float | None = None
     seen_at: float = 0.0
-    spent: int = 0
+    in_flight: int = 0
     waited: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def estimate(self, now: float) -> float | None:
         if self.seen is None:
             return None
-        return self.seen + (now - self.seen_at) * self.refill - self.spent
+        return self.seen + (now - self.seen_at) * self.refill - self.in_flight
 
     def observe(self, remaining: int | None, now: float) -> None:
         if remaining is None:
             if self.reported is None:
                 self.reported = False
             return
-        # A fresh answer already counts the requests made before it.
         self.reported = True
-        self.seen, self.seen_at, self.spent = float(remaining), now, 0
+        self.seen, self.seen_at = float(remaining), now
 
     async def acquire(self) -> None:
         async with self.lock:
             while True:
-                if self.reported is None and self.spent >= 1:
+                if self.reported is None and self.in_flight >= 1:
                     # Learn the budget from the first answer before sending a burst.
                     await asyncio.sleep(0.02)
                     continue
                 level = self.estimate(time.monotonic())
                 if level is None or level > self.reserve:
-                    self.spent += 1
+                    self.in_flight += 1
                     return
                 pause = max(0.05, (self.reserve + 1 - level) / self.refill)
                 self.waited += pause
@@ -96,10 +96,8 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         await budget.acquire()
         try:
             response = await self.next.send(request)
-        except BaseException:
-            if budget.reported is None:
-                budget.spent = 0  # the next request probes instead
-            raise
+        finally:
+            budget.in_flight -= 1
         self.requests += 1
         http = response.http_response
         if http.status_code == 429:

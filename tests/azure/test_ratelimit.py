@@ -24,7 +24,7 @@ def test_waits_when_the_reported_budget_is_spent_and_not_before() -> None:
         budget = Budget(refill=10.0, reserve=5)
         budget.observe(7, time.monotonic())
         await budget.acquire()  # 7 left: goes at once
-        await budget.acquire()  # 6 left: goes at once
+        await budget.acquire()  # 6 left, one in flight: goes at once
         quick = budget.waited
         await budget.acquire()  # about 5 left: at the reserve
         await budget.acquire()  # about 4 left: under it, waits for refill
@@ -42,6 +42,7 @@ def test_first_answer_decides_whether_to_pace() -> None:
         second = asyncio.create_task(budget.acquire())
         await asyncio.sleep(0.05)
         held = not second.done()  # a burst waits for the first answer
+        budget.in_flight -= 1
         budget.observe(None, time.monotonic())  # that answer reports no budget: no pacing
         await asyncio.wait_for(second, 1)
         return held
