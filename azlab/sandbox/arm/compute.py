@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -61,6 +62,8 @@ class Compute:
         self.random = random.Random(state.settings.faults.seed)
         # Disk bytes need a backend with page blobs (Azurite); without one, disks are metadata.
         self.bytes = backend if hasattr(backend, "create_disk_blob") else None
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-disks")
+        self._writing: dict[str, Future[None]] = {}
 
     def _write_bytes(
         self,
@@ -79,10 +82,14 @@ class Compute:
                 disk["properties"]["diskSizeGB"] = max(1, -(-size // GIB))
                 disk["properties"]["diskSizeBytes"] = size
             elif source_disk:
+                self._settle_bytes(disk_key(source_disk))
                 self.bytes.copy_disk_blob(disk_key(source_disk), key)
             else:
-                self.bytes.create_disk_blob(
-                    key, int(disk["properties"]["diskSizeGB"]) * GIB, image=image
+                # Writing an image's extents takes a few Azurite calls; do it off the event
+                # loop, and wait for it only when the bytes are needed.
+                size = int(disk["properties"]["diskSizeGB"]) * GIB
+                self._writing[key] = self._pool.submit(
+                    self.bytes.create_disk_blob, key, size, image=image
                 )
         except ArmError:
             raise
@@ -94,8 +101,14 @@ class Compute:
                 "sourceUri",
             ) from None
 
+    def _settle_bytes(self, key: str) -> None:
+        writing = self._writing.pop(key, None)
+        if writing is not None:
+            writing.result()
+
     def _drop_bytes(self, disk_id: str) -> None:
         if self.bytes is not None:
+            self._settle_bytes(disk_key(disk_id))
             self.bytes.delete_disk_blob(disk_key(disk_id))
 
     def routes(self) -> list[Route]:
@@ -752,6 +765,7 @@ class Compute:
         disk["properties"]["diskState"] = "ActiveSAS"
         seconds = int((req.body or {}).get("durationInSeconds", 3600))
         if self.bytes is not None:
+            self._settle_bytes(disk_key(disk["id"]))
             url = self.bytes.disk_access_url(
                 disk_key(disk["id"]), datetime.now(timezone.utc) + timedelta(seconds=seconds)
             )
