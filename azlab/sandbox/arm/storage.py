@@ -33,12 +33,13 @@ class BlobBackend(Protocol):
     def add_account(self, name: str) -> tuple[str, str]: ...
     def remove_account(self, name: str) -> None: ...
     def blob_endpoint(self, name: str) -> str: ...
+    def queue_endpoint(self, name: str) -> str: ...
 
 
 class KeysOnlyBackend:
     """Accounts with stable keys and an endpoint, no data: enough for plans and power."""
 
-    def __init__(self, endpoint: str = "https://{name}.blob.sandbox.invalid/") -> None:
+    def __init__(self, endpoint: str = "https://{name}.{service}.sandbox.invalid/") -> None:
         self.endpoint = endpoint
 
     def add_account(self, name: str) -> tuple[str, str]:
@@ -48,7 +49,14 @@ class KeysOnlyBackend:
         return None
 
     def blob_endpoint(self, name: str) -> str:
-        return self.endpoint.format(name=name)
+        return self.endpoint.format(name=name, service="blob")
+
+    def queue_endpoint(self, name: str) -> str:
+        return self.endpoint.format(name=name, service="queue")
+
+
+def endpoints(backend: BlobBackend, name: str) -> dict[str, str]:
+    return {"blob": backend.blob_endpoint(name), "queue": backend.queue_endpoint(name)}
 
 
 def derived_key(name: str, number: int) -> str:
@@ -138,7 +146,7 @@ class Storage:
             "kind": body.get("kind", "StorageV2"),
             "properties": {
                 "provisioningState": "Succeeded",
-                "primaryEndpoints": {"blob": self.backend.blob_endpoint(name)},
+                "primaryEndpoints": endpoints(self.backend, name),
                 "primaryLocation": location,
                 "statusOfPrimary": "available",
                 "minimumTlsVersion": (body.get("properties") or {}).get(
@@ -177,9 +185,7 @@ class Storage:
 
     def _fresh(self, account: Json) -> Json:
         # The blob service may have moved (a restarted sandbox); answer where it is now.
-        account["properties"]["primaryEndpoints"] = {
-            "blob": self.backend.blob_endpoint(account["name"])
-        }
+        account["properties"]["primaryEndpoints"] = endpoints(self.backend, account["name"])
         return account
 
     def _get(self, p: dict[str, str]) -> Json:

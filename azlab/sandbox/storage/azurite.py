@@ -40,12 +40,13 @@ def free_port() -> int:
 
 
 class Azurite:
-    """One Azurite blob service in a Node process of its own."""
+    """Azurite's blob and queue services in a Node process of its own."""
 
     def __init__(self, data_dir: Path, accounts: dict[str, str]) -> None:
         self.data_dir = data_dir
         self.accounts = dict(accounts)
-        self.port = 0
+        self.port = 0  # blob service
+        self.queue_port = 0
         self.control_port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -57,7 +58,7 @@ class Azurite:
                 "Azurite is not installed for the sandbox's blob storage",
                 hint="run `make setup` (npm install) in the azlab project",
             )
-        self.port = free_port()
+        self.port, self.queue_port, table_port = free_port(), free_port(), free_port()
         location = self.data_dir / "azurite"
         location.mkdir(parents=True, exist_ok=True)
         env = {
@@ -73,6 +74,14 @@ class Azurite:
                 "127.0.0.1",
                 "--blobPort",
                 str(self.port),
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                str(self.queue_port),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                str(table_port),
                 "--location",
                 str(location),
                 "--skipApiVersionCheck",
@@ -94,7 +103,8 @@ class Azurite:
                 lines.append(line.rstrip())
                 if line.startswith("AZLAB_CONTROL_PORT="):
                     self.control_port = int(line.split("=", 1)[1])
-                if "successfully listens" in line:
+                # The table service is the last of the three to listen.
+                if "Table service is successfully listening" in line:
                     ready.set()
             ready.set()
 

@@ -1,4 +1,4 @@
-// Runs Azurite's blob service in this Node process and adds storage accounts while it runs.
+// Runs Azurite's blob and queue services (and its table service, which starts with them) in this Node process and adds storage accounts while it runs.
 //
 // Azurite reads its accounts from process.env.AZURITE_ACCOUNTS, which nothing outside
 // the process can change. This launcher keeps the account list, and on a request to its
@@ -52,6 +52,6 @@ const control = http.createServer((request, response) => {
 
 control.listen(0, "127.0.0.1", () => {
   console.log(`AZLAB_CONTROL_PORT=${control.address().port}`);
-  process.argv = [process.argv[0], "azurite-blob", ...process.argv.slice(2)];
-  require(path.join(azurite, "dist/src/blob/main.js"));
+  process.argv = [process.argv[0], "azurite", ...process.argv.slice(2)];
+  require(path.join(azurite, "dist/src/azurite.js"));
 });

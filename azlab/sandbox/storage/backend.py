@@ -92,6 +92,9 @@ class AzuriteBackend:
     def blob_endpoint(self, name: str) -> str:
         return f"http://127.0.0.1:{self.azurite.port}/{name}/"
 
+    def queue_endpoint(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.azurite.queue_port}/{name}/"
+
     def _service(self, name: str) -> BlobServiceClient:
         key = self.azurite.accounts[name]
         return BlobServiceClient(
