@@ -16,6 +16,7 @@ from rich.console import Console
 
 from azlab.azure.session import AzureSession, Target
 from azlab.errors import AzlabError, CredentialError, UsageError
+from azlab.redact import redact
 
 T = TypeVar("T")
 
@@ -87,11 +88,11 @@ def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     except HttpResponseError as exc:
         code = getattr(exc.error, "code", None) or f"HTTP {exc.status_code}"
         message = getattr(exc.error, "message", None) or _first_line(exc)
-        raise AzlabError(f"Azure answered {code}: {message}") from None
+        raise AzlabError(redact(f"Azure answered {code}: {message}")) from None
 
 
 def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
+    lines = redact(str(exc)).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
 
 

@@ -26,8 +26,11 @@ from azlab.cli.main import app
 from azlab.errors import UsageError
 from azlab.plan.durations import parse_duration
 from azlab.power import tick as ticking
+from azlab.power.queue import enqueue_tick
 from azlab.power.steps import DEALLOCATED, RUNNING
 from azlab.power.watch import list_states
+from azlab.power.worker import Worker, shifted_clock
+from azlab.redact import redact
 from azlab.schedule.forecast import next_transitions, week_figures
 from azlab.schedule.model import from_plan
 from azlab.schedule.overrides import HOLD_TAG, hold_value
@@ -154,6 +157,12 @@ def tick_command(
         False, "--dry-run", help="Print what would be done; change nothing."
     ),
     deadline: str = typer.Option("20m", "--deadline", help="Give up on VMs not there by then."),
+    queue: str | None = typer.Option(
+        None,
+        "--queue",
+        envvar="AZLAB_QUEUE_URL",
+        help="Only evaluate, and enqueue one message per group action here for `azlab worker`.",
+    ),
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -163,7 +172,97 @@ def tick_command(
 
     Example: azlab tick plans/lynclab.yaml --at 2026-11-23T18:05-08:00 --dry-run
     """
+    if queue is not None:
+        _enqueue(
+            plan_file, subscription, output, _at(at), queue, dry_run=dry_run, deadline=deadline
+        )
+        return
     _run(plan_file, subscription, output, _Scheduled(_at(at)), dry_run=dry_run, deadline=deadline)
+
+
+def _enqueue(
+    plan_file: Path,
+    subscription: str | None,
+    output: Output,
+    at: datetime,
+    queue: str,
+    *,
+    dry_run: bool,
+    deadline: str,
+) -> None:
+    plan = load(plan_file, require_env=False).plan
+    target = target_for(plan, subscription)
+    patience = parse_duration(deadline)
+    actions = run_async(
+        lambda: enqueue_tick(plan, target, at, None if dry_run else queue, patience=patience)
+    )
+    verb = "would enqueue" if dry_run else "enqueued"
+    if output is Output.json:
+        print_json(
+            {
+                "at": at.isoformat(),
+                "queue": redact(queue),
+                "dry_run": dry_run,
+                "actions": [
+                    {"group": a.group, "want": a.want, "reason": a.reason} for a in actions
+                ],
+            }
+        )
+        return
+    out = console()
+    for action in actions:
+        out.print(f"{verb} {action.want} {action.group} ({action.reason})")
+    out.print(f"{len(actions)} group actions {verb} on {redact(queue)}")
+
+
+@app.command("worker")
+def worker_command(
+    plan_file: Path = PLAN_ARGUMENT,
+    queue: str = typer.Option(
+        ..., "--queue", envvar="AZLAB_QUEUE_URL", help="The queue `azlab tick --queue` fills."
+    ),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Messages at once."),
+    drain: bool = typer.Option(False, "--drain", help="Stop once the queue is empty."),
+    max_dequeue: int = typer.Option(
+        5, "--max-dequeue", min=1, help="Attempts before a message goes to the poison queue."
+    ),
+    retry_delay: float = typer.Option(30.0, "--retry-delay", help="Seconds before a retry."),
+    wait_delay: float = typer.Option(
+        15.0, "--wait-delay", help="Seconds before looking again at dependencies not ready."
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help="Run the clock from this ISO time instead of now (rehearsals)."
+    ),
+    output: Output = OUTPUT_OPTION,
+    subscription: str | None = SUBSCRIPTION_OPTION,
+) -> None:
+    """Carry out the group actions a fan-out tick enqueued; several workers may run at once.
+
+    Messages are re-evaluated before acting, so a repeated or stale one changes nothing.
+    Failed messages are retried and then moved to the QUEUE-poison queue.
+
+    Example: azlab worker plans/lynclab.yaml --queue "$AZLAB_QUEUE_URL"
+    """
+    plan = load(plan_file, require_env=False).plan
+    worker = Worker(
+        plan,
+        target_for(plan, subscription),
+        queue,
+        concurrency=concurrency,
+        max_dequeue=max_dequeue,
+        retry_delay=retry_delay,
+        wait_delay=wait_delay,
+        clock=shifted_clock(None if at is None else _at(at)),
+    )
+    handled = run_async(lambda: worker.run(drain=drain))
+    if output is Output.json:
+        print_json([vars(h) for h in handled])
+    else:
+        out = console()
+        for h in handled:
+            out.print(f"{h.want} {h.group}: {h.result} {h.detail}")
+    if any(h.result in ("failed", "poisoned") for h in handled):
+        raise typer.Exit(1)
 
 
 @app.command("up")

@@ -1,5 +1,10 @@
 """Azure Functions app (Python v2 programming model): a timer that runs `azlab tick`.
 
+With the app setting `AZLAB_QUEUE_URL`, the timer only enqueues group actions
+and the queue trigger below carries them out, on as many instances as the
+host scales to; the host retries failed messages and moves them to the
+`<queue>-poison` queue after `maxDequeueCount` attempts (host.json).
+
 Deploy the folder with `func azure functionapp publish`; see runbooks/README.md.
 """
 
@@ -10,7 +15,7 @@ import logging
 
 import azure.functions as func  # provided by the Functions host
 
-from azlab.power.hosted import run_tick
+from azlab.power.hosted import run_group_action, run_tick
 
 app = func.FunctionApp()
 
@@ -22,3 +27,12 @@ def tick(timer: func.TimerRequest) -> None:
     if not report["ok"]:
         # A failed run shows as failed in the Functions monitor instead of "succeeded".
         raise RuntimeError(f"azlab tick: not all VMs reached their state: {report['results']}")
+
+
+@app.queue_trigger(arg_name="message", queue_name="%AZLAB_QUEUE_NAME%", connection="AZLAB_QUEUE")
+def group_action(message: func.QueueMessage) -> None:
+    outcome = run_group_action(message.get_body().decode())
+    logging.info("azlab group action: %s", json.dumps(outcome))
+    if outcome["result"] == "failed":
+        # Raising lets the host retry it and, after the last attempt, poison it.
+        raise RuntimeError(f"azlab: {outcome['group']} {outcome['want']}: {outcome['detail']}")

@@ -7,12 +7,15 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from azure.storage.queue import QueueClient, TextBase64DecodePolicy
 
 from azlab.cli.main import main
-from azlab.power.hosted import run_tick
+from azlab.power.hosted import run_group_action, run_tick
 from azlab.sandbox.runner import Sandbox
+from azlab.testing.queues import queue_sas_url
 
 ROOT = Path(__file__).resolve().parents[2]
 LYNC = ROOT / "plans" / "lynclab.yaml"
@@ -32,6 +35,32 @@ def test_handler_runs_one_tick(applied: dict[str, str], sandbox: Sandbox) -> Non
     assert set(report["results"].values()) == {"done"}
     again = run_tick(evening, env=applied)
     assert again["actions_sent"] == 0
+
+
+def test_queue_handlers_fan_out_and_carry_out_in_order(
+    applied: dict[str, str], sandbox: Sandbox, clients: Any
+) -> None:
+    if sandbox.storage is None:
+        pytest.skip("Azurite is not installed (run make setup)")
+    url = queue_sas_url(clients, "rg-lynclab-wus2", "stwus2lynclab01", "azlab-power")
+    env = {**applied, "AZLAB_QUEUE_URL": url, "AZLAB_QUEUE_WAIT_SECONDS": "0"}
+    evening = datetime(2026, 11, 24, 2, 5, tzinfo=timezone.utc)  # 18:05 in Los Angeles
+    report = run_tick(evening, env=env)
+    assert sorted(a["group"] for a in report["enqueued"]) == ["core", "lync"]
+    queue = QueueClient.from_queue_url(url, message_decode_policy=TextBase64DecodePolicy())
+    results: list[tuple[str, str]] = []
+    # The host's loop: take a message, run the handler, delete it when it returns.
+    for _ in range(10):
+        messages = list(queue.receive_messages(max_messages=1))
+        if not messages:
+            break
+        outcome = run_group_action(messages[0].content, evening, env=env)
+        queue.delete_message(messages[0])
+        results.append((outcome["group"], outcome["result"]))
+    # core must wait until lync has stopped: it was put back, then done.
+    assert results[-1] == ("core", "done") and ("lync", "done") in results
+    assert ("core", "waiting") in results or results[0] == ("lync", "done")
+    assert run_tick(evening, env=env)["enqueued"] == []
 
 
 def test_automation_runbook_main_reports_and_exits_zero(

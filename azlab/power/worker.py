@@ -1,0 +1,202 @@
+"""The fan-out's worker: take group actions from the queue and carry them out.
+
+Each message is handled on its own: a finished, superseded or unreadable one
+is deleted (unreadable ones are copied to the poison queue first); one whose
+dependencies are not there yet is put back with a delay as a fresh message; a
+failed one becomes visible again after `retry_delay` and, once it has been
+tried `max_dequeue` times, moves to the poison queue, as the Functions host
+does with its queue triggers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from azlab.azure.session import AzureSession
+from azlab.power import tick as ticking
+from azlab.power.fanout import BadMessage, GroupAction, check_plan_matches, waiting_on
+from azlab.power.queue import ensure_queue, open_queue, poison_url
+from azlab.power.watch import list_states
+
+log = logging.getLogger("azlab.worker")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Handled:
+    group: str
+    want: str
+    result: str  # done, superseded, waiting, failed, poisoned
+    detail: str = ""
+
+
+def shifted_clock(at: datetime | None) -> Clock:
+    """The current time, or a clock that started at `at` (rehearsals and tests)."""
+    if at is None:
+        return lambda: datetime.now(timezone.utc)
+    began = time.monotonic()
+    return lambda: at + timedelta(seconds=time.monotonic() - began)
+
+
+async def carry_out(
+    session: AzureSession,
+    plan: Any,
+    action: GroupAction,
+    now: datetime,
+    *,
+    deadline_seconds: float,
+    poll_interval: float,
+) -> Handled:
+    """Re-evaluate the group's schedule at `now` and act only if it still wants this."""
+    check_plan_matches(plan, action)
+    wants, reasons = ticking.group_wants(plan, now)
+    if wants.get(action.group) != action.want:
+        return Handled(action.group, action.want, "superseded", f"now wants {wants[action.group]}")
+    states = await list_states(session, plan.resource_group)
+    blocking = waiting_on(plan, action, wants, states, now)
+    if blocking:
+        if now > action.not_after:
+            return Handled(
+                action.group,
+                action.want,
+                "failed",
+                f"gave up waiting for {', '.join(blocking)} at {action.not_after:%H:%M} UTC",
+            )
+        return Handled(action.group, action.want, "waiting", f"for {', '.join(blocking)}")
+    only = {g: (w if g == action.group else None) for g, w in wants.items()}
+    report = await ticking.enforce(
+        session,
+        plan,
+        only,
+        reasons,
+        now,
+        deadline_seconds=deadline_seconds,
+        poll_interval=poll_interval,
+        retry_delay=max(poll_interval, 1.0),
+    )
+    failed = [
+        f"{r.vm}: {r.detail or r.result}"
+        for r in report.results.values()
+        if r.result in ("failed", "blocked")
+    ]
+    if failed:
+        return Handled(action.group, action.want, "failed", "; ".join(failed))
+    acted = sum(1 for r in report.results.values() if r.result == "done")
+    return Handled(action.group, action.want, "done", f"{acted} VMs acted on")
+
+
+class Worker:
+    def __init__(
+        self,
+        plan: Any,
+        target: Any,
+        queue_url: str,
+        *,
+        concurrency: int = 8,
+        visibility: float = 300.0,
+        retry_delay: float = 30.0,
+        wait_delay: float = 15.0,
+        max_dequeue: int = 5,
+        deadline_seconds: float = 240.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.plan = plan
+        self.target = target
+        self.queue_url = queue_url
+        self.concurrency = concurrency
+        self.visibility = visibility
+        self.retry_delay = retry_delay
+        self.wait_delay = wait_delay
+        self.max_dequeue = max_dequeue
+        self.deadline_seconds = deadline_seconds
+        self.clock = clock or shifted_clock(None)
+        self.handled: list[Handled] = []
+
+    async def run(self, *, drain: bool = False, idle_sleep: float = 2.0) -> list[Handled]:
+        """Work until stopped; with `drain`, until the queue holds no message at all."""
+        poll = self.target.polling_interval if self.target.polling_interval is not None else 5.0
+        async with AsyncExitStack() as stack:
+            queue = open_queue(self.queue_url, stack)
+            poison = open_queue(poison_url(self.queue_url), stack)
+            await ensure_queue(queue)
+            session = await stack.enter_async_context(AzureSession(self.target))
+            slots = asyncio.Semaphore(self.concurrency)
+            while True:
+                batch = [
+                    m
+                    async for m in queue.receive_messages(
+                        max_messages=min(32, self.concurrency),
+                        visibility_timeout=int(self.visibility),
+                    )
+                ]
+                if batch:
+                    await asyncio.gather(
+                        *(self._handle(m, queue, poison, session, poll, slots) for m in batch)
+                    )
+                    continue
+                if drain and (await queue.get_queue_properties()).approximate_message_count == 0:
+                    return self.handled
+                await asyncio.sleep(idle_sleep)
+
+    async def _handle(
+        self,
+        message: Any,
+        queue: Any,
+        poison: Any,
+        session: AzureSession,
+        poll: float,
+        slots: asyncio.Semaphore,
+    ) -> None:
+        async with slots:
+            try:
+                action = GroupAction.from_json(message.content)
+            except BadMessage as exc:
+                await self._poison(message, queue, poison)
+                self._record(Handled("?", "?", "poisoned", str(exc)))
+                return
+            try:
+                outcome = await carry_out(
+                    session,
+                    self.plan,
+                    action,
+                    self.clock(),
+                    deadline_seconds=self.deadline_seconds,
+                    poll_interval=poll,
+                )
+            except BadMessage as exc:
+                await self._poison(message, queue, poison)
+                self._record(Handled(action.group, action.want, "poisoned", str(exc)))
+                return
+            except Exception as exc:  # an outage of ARM: retried like any failure
+                outcome = Handled(
+                    action.group, action.want, "failed", f"{type(exc).__name__}: {exc}"
+                )
+            if outcome.result in ("done", "superseded"):
+                await queue.delete_message(message)
+            elif outcome.result == "waiting":
+                # A fresh message, so waiting does not count as a failed attempt.
+                await queue.send_message(message.content, visibility_timeout=int(self.wait_delay))
+                await queue.delete_message(message)
+            elif message.dequeue_count >= self.max_dequeue:
+                await self._poison(message, queue, poison)
+                outcome.result = "poisoned"
+            else:
+                await queue.update_message(message, visibility_timeout=int(self.retry_delay))
+            self._record(outcome)
+
+    async def _poison(self, message: Any, queue: Any, poison: Any) -> None:
+        await ensure_queue(poison)
+        await poison.send_message(message.content)
+        await queue.delete_message(message)
+
+    def _record(self, outcome: Handled) -> None:
+        self.handled.append(outcome)
+        log.info("%s %s: %s %s", outcome.want, outcome.group, outcome.result, outcome.detail)
