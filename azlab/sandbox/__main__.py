@@ -25,6 +25,7 @@ async def serve(data: Path, settings: Settings, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    sandbox.emulator.close()
     sandbox.emulator.save()
     if sandbox.storage is not None:
         sandbox.storage.stop()

@@ -8,6 +8,7 @@ trusts it through `AZLAB_CA_FILE`, so the SDK's bearer policy runs unchanged.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import ssl
 import tempfile
@@ -40,7 +41,8 @@ class Sandbox:
         port: int = 0,
         storage: bool | None = None,
     ) -> None:
-        """`storage`: run Azurite for blob data (None: when it is installed)."""
+        """`storage`: run Azurite for blob data (None: when it is installed, unless
+        AZLAB_SANDBOX_STORAGE=off asks for accounts without data, control plane only)."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="azlab-sandbox-")
@@ -48,7 +50,8 @@ class Sandbox:
         self.data_dir = data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if storage is None:
-            storage = find_azurite() is not None and shutil.which("node") is not None
+            wanted = os.environ.get("AZLAB_SANDBOX_STORAGE", "auto").lower() != "off"
+            storage = wanted and find_azurite() is not None and shutil.which("node") is not None
         self.storage = AzuriteBackend(self.data_dir / "storage") if storage else None
         self.emulator = ArmEmulator(
             settings,
@@ -148,6 +151,7 @@ class Sandbox:
                 self._loop.call_soon_threadsafe(self._saver.cancel)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+        self.emulator.close()
         self.emulator.save()
         if self.storage is not None:
             self.storage.stop()

@@ -101,6 +101,11 @@ class Compute:
                 "sourceUri",
             ) from None
 
+    def close(self) -> None:
+        # Disk bytes not yet written are dropped: a stopping sandbox must not wait on
+        # thousands of queued writes (a 500-VM lab), nor send them to a stopped Azurite.
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
     def _settle_bytes(self, key: str) -> None:
         writing = self._writing.pop(key, None)
         if writing is not None:

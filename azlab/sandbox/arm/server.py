@@ -72,15 +72,20 @@ class ArmEmulator:
         self.throttle: Throttle | None = None
         self._apply_settings(self.settings)
         self.routes: list[Route] = []
+        self.compute = Compute(self.state, self.backend)
         for provider in (
             ResourceGroups(self.state),
             Network(self.state),
             Storage(self.state, self.backend),
-            Compute(self.state, self.backend),
+            self.compute,
         ):
             self.routes += provider.routes()
         if data_file is not None and data_file.exists():
             self.state.restore(json.loads(data_file.read_text()))
+
+    def close(self) -> None:
+        """Stop background work that needs the blob service; call before stopping it."""
+        self.compute.close()
 
     def _apply_settings(self, settings: Settings) -> None:
         self.settings = settings

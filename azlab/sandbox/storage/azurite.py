@@ -88,6 +88,8 @@ class Azurite:
                 "--loose",
                 "--silent",
                 "--disableProductStyleUrl",
+                # Azurite reports telemetry and probes the Azure metadata address otherwise.
+                "--disableTelemetry",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -50,6 +50,9 @@ const control = http.createServer((request, response) => {
   });
 });
 
+// Azurite closes its servers on these signals; the control port must not keep Node alive.
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => control.close());
+
 control.listen(0, "127.0.0.1", () => {
   console.log(`AZLAB_CONTROL_PORT=${control.address().port}`);
   process.argv = [process.argv[0], "azurite", ...process.argv.slice(2)];

@@ -51,6 +51,7 @@ class AzuriteBackend:
         accounts = self._load_accounts()
         accounts.setdefault(DISK_ACCOUNT, derived_key(DISK_ACCOUNT, 1))
         self.azurite = Azurite(data_dir, accounts)
+        self._clients: dict[str, BlobServiceClient] = {}
 
     def _load_accounts(self) -> dict[str, str]:
         try:
@@ -72,6 +73,10 @@ class AzuriteBackend:
         return bool(self._service(DISK_ACCOUNT).get_container_client(DISK_CONTAINER).exists())
 
     def stop(self) -> None:
+        # Open keep-alive connections would hold Azurite's shutdown for its 5 s timeout.
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
         self.azurite.stop()
 
     def reset(self) -> None:
@@ -96,10 +101,14 @@ class AzuriteBackend:
         return f"http://127.0.0.1:{self.azurite.queue_port}/{name}/"
 
     def _service(self, name: str) -> BlobServiceClient:
-        key = self.azurite.accounts[name]
-        return BlobServiceClient(
-            self.blob_endpoint(name), credential={"account_name": name, "account_key": key}
-        )
+        client = self._clients.get(name)
+        if client is None:
+            key = self.azurite.accounts[name]
+            client = BlobServiceClient(
+                self.blob_endpoint(name), credential={"account_name": name, "account_key": key}
+            )
+            self._clients[name] = client
+        return client
 
     def create_container(self, account: str, name: str) -> None:
         with contextlib.suppress(ResourceExistsError):
@@ -123,7 +132,10 @@ class AzuriteBackend:
     def import_disk_blob(self, disk_key: str, source_url: str) -> int:
         from azure.storage.blob import BlobClient
 
-        source = BlobClient.from_blob_url(source_url)
+        with BlobClient.from_blob_url(source_url) as source:
+            return self._copy_pages(source, disk_key)
+
+    def _copy_pages(self, source: Any, disk_key: str) -> int:
         size = int(source.get_blob_properties().size)
         target = self._disk(disk_key)
         target.create_page_blob(size)
