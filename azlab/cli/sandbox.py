@@ -60,6 +60,15 @@ def start(
         "", "--faults", help="e.g. 503=0.05@write,drop=0.01,allocation=dc01|sql01"
     ),
     page_size: int = typer.Option(100, "--page-size", min=1, help="Items per list page."),
+    copy_speed: str = typer.Option(
+        "0", "--copy-speed", help="Speed of an async Copy Blob, e.g. 64MiB/s (0: at once)."
+    ),
+    blob_limits: str = typer.Option(
+        "off", "--blob-limits", help="Per-blob limits: off, azure (60MiB/s,500/s) or e.g. 30MiB/s."
+    ),
+    storage_faults: str = typer.Option(
+        "", "--storage-faults", help="e.g. 503=0.05@put-page-from-url,drop=0.01@get,copy-fail=0.5"
+    ),
 ) -> None:
     """Start the sandbox in the background and print `export` lines for it.
 
@@ -71,6 +80,9 @@ def start(
         "throttle": throttle,
         "faults": faults,
         "page_size": page_size,
+        "copy_speed": copy_speed,
+        "blob_limits": blob_limits,
+        "storage_faults": storage_faults,
     }
     Settings().with_changes(settings)  # bad values fail here, with a clear message
     info = _info(data)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from azlab.errors import UsageError
+from azlab.sandbox.storage.gateway_settings import GatewaySettings
 
 _DURATION = re.compile(r"^([0-9]*\.?[0-9]+)(ms|s|m)?$")
 
@@ -90,6 +91,7 @@ class Settings:
     page_size: int = 100
     throttle: str = "off"  # off | azure | xN (Azure's limits scaled by N)
     faults: Faults = field(default_factory=Faults)
+    storage: GatewaySettings = field(default_factory=GatewaySettings)
 
     def with_changes(self, changes: dict[str, Any]) -> Settings:
         updated = self
@@ -106,6 +108,8 @@ class Settings:
             elif key == "faults":
                 faults = parse_faults(value) if isinstance(value, str) else Faults(**value)
                 updated = replace(updated, faults=faults)
+            elif key in ("copy_speed", "blob_limits", "storage_faults"):
+                updated = replace(updated, storage=updated.storage.with_changes({key: value}))
             else:
                 raise UsageError(f"unknown sandbox setting {key!r}")
         return updated
@@ -117,6 +121,7 @@ class Settings:
             "page_size": self.page_size,
             "throttle": self.throttle,
             "faults": self.faults.as_dict(),
+            **self.storage.as_dict(),
         }
 
 

@@ -96,6 +96,9 @@ class ArmEmulator:
         elif self.throttle is None or self.throttle.scale != scale:
             self.throttle = Throttle(scale)
         self.random.seed(settings.faults.seed)
+        configure = getattr(self.backend, "configure", None)
+        if configure is not None:
+            configure(settings.storage)
 
     def _save_soon(self) -> None:
         # Writing the whole state on every request would make N writes cost N^2.

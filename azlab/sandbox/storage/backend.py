@@ -22,6 +22,8 @@ from azure.storage.blob import BlobSasPermissions, BlobServiceClient, generate_b
 
 from azlab.sandbox.arm.storage import derived_key
 from azlab.sandbox.storage.azurite import Azurite
+from azlab.sandbox.storage.gateway import StorageGateway
+from azlab.sandbox.storage.gateway_settings import GatewaySettings
 
 DISK_ACCOUNT = "azlabsandboxdisks"
 DISK_CONTAINER = "disks"
@@ -51,6 +53,7 @@ class AzuriteBackend:
         accounts = self._load_accounts()
         accounts.setdefault(DISK_ACCOUNT, derived_key(DISK_ACCOUNT, 1))
         self.azurite = Azurite(data_dir, accounts)
+        self.gateway = StorageGateway(lambda: self.azurite.port, self.azurite.accounts)
         self._clients: dict[str, BlobServiceClient] = {}
 
     def _load_accounts(self) -> dict[str, str]:
@@ -65,6 +68,7 @@ class AzuriteBackend:
 
     def start(self) -> None:
         self.azurite.start()
+        self.gateway.start()
         self._service(DISK_ACCOUNT).get_container_client(
             DISK_CONTAINER
         ).create_container() if not self._exists() else None
@@ -77,6 +81,7 @@ class AzuriteBackend:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        self.gateway.stop()
         self.azurite.stop()
 
     def reset(self) -> None:
@@ -94,7 +99,15 @@ class AzuriteBackend:
         self.azurite.remove_account(name)
         self._save_accounts()
 
+    def configure(self, settings: GatewaySettings) -> None:
+        self.gateway.configure(settings)
+
     def blob_endpoint(self, name: str) -> str:
+        """What ARM reports and users reach: the gateway in front of Azurite."""
+        return self.gateway.endpoint(name)
+
+    def _azurite_endpoint(self, name: str) -> str:
+        # The sandbox's own disk writes go straight to Azurite: no limits, no faults.
         return f"http://127.0.0.1:{self.azurite.port}/{name}/"
 
     def queue_endpoint(self, name: str) -> str:
@@ -105,7 +118,7 @@ class AzuriteBackend:
         if client is None:
             key = self.azurite.accounts[name]
             client = BlobServiceClient(
-                self.blob_endpoint(name), credential={"account_name": name, "account_key": key}
+                self._azurite_endpoint(name), credential={"account_name": name, "account_key": key}
             )
             self._clients[name] = client
         return client

@@ -1,0 +1,251 @@
+"""The sandbox's storage gateway: Azurite behind it, plus what Azurite lacks.
+
+Every storage account's blob endpoint points here. Requests pass through to
+Azurite untouched and streamed, authenticated by Azurite as before, except:
+- Put Page From URL, which Azurite does not implement: the gateway reads the
+  source range through its URL and writes it with a Put Page (`gateway_copy`);
+- Copy Blob, which Azurite finishes at once: the gateway shows it `pending`
+  with a growing `x-ms-copy-progress`, and supports abort and failure;
+- per-blob throughput limits answered with 503 ServerBusy, and injected faults.
+It runs on its own thread and event loop, so bulk data never stalls ARM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
+
+from azlab.errors import SandboxError
+from azlab.sandbox.storage import sharedkey
+from azlab.sandbox.storage.gateway_copy import CopyTracker, put_page_from_url
+from azlab.sandbox.storage.gateway_errors import storage_error
+from azlab.sandbox.storage.gateway_settings import GatewaySettings
+from azlab.sandbox.storage.limits import BlobBuckets
+
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "host",
+    "content-length",
+}
+STREAM_CHUNK = 256 * 1024
+
+
+def operation_kind(request: web.Request) -> str:
+    comp = request.query.get("comp", "")
+    if request.method in ("GET", "HEAD"):
+        return "get"
+    if request.method == "PUT" and comp == "page":
+        return "put-page-from-url" if "x-ms-copy-source" in request.headers else "put-page"
+    if request.method == "PUT" and (
+        (not comp and "x-ms-copy-source" in request.headers) or comp == "copy"
+    ):
+        return "copy"
+    return "other"
+
+
+def blob_path(path: str) -> tuple[str, str, str]:
+    """`/account/container/blob/name` -> (account, container, blob); blanks where absent."""
+    parts = path.lstrip("/").split("/", 2)
+    parts += [""] * (3 - len(parts))
+    return parts[0], parts[1], parts[2]
+
+
+class StorageGateway:
+    def __init__(
+        self,
+        upstream_port: Callable[[], int],
+        accounts: Mapping[str, str],
+        settings: GatewaySettings | None = None,
+    ) -> None:
+        self._upstream_port = upstream_port
+        self.accounts = accounts  # name -> key, shared with the backend
+        self.settings = settings or GatewaySettings()
+        self.port = 0
+        self.random = random.Random(self.settings.faults.seed)
+        self.buckets = BlobBuckets(self.settings.limits)
+        self.copies = CopyTracker(self)
+        self.client: ClientSession | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+    def start(self) -> None:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self.loop = loop
+            try:
+                loop.run_until_complete(self._serve())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._close())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="azlab-storage-gateway", daemon=True)
+        self._thread.start()
+        if not ready.wait(30) or failure:
+            raise SandboxError(f"the storage gateway could not start: {failure[:1]}")
+
+    async def _serve(self) -> None:
+        self.client = ClientSession(
+            connector=TCPConnector(limit=0, force_close=False),
+            timeout=ClientTimeout(total=None, sock_connect=10),
+            auto_decompress=False,
+            skip_auto_headers=("Content-Type", "User-Agent", "Accept-Encoding", "Accept"),
+        )
+        app = web.Application(client_max_size=1024**3)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        server: Any = site._server
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def _close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def stop(self) -> None:
+        if self.loop is not None and self._thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+        self.loop = None
+
+    def configure(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.random.seed(settings.faults.seed)
+        self.buckets = BlobBuckets(settings.limits)
+
+    # addresses
+    @property
+    def upstream(self) -> str:
+        return f"http://127.0.0.1:{self._upstream_port()}"
+
+    def endpoint(self, account: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{account}/"
+
+    def to_upstream(self, url: str) -> str:
+        """A URL of this gateway, pointed at Azurite instead (other URLs unchanged)."""
+        parts = urlsplit(url)
+        if parts.hostname in ("127.0.0.1", "localhost") and parts.port == self.port:
+            return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self._upstream_port()}"))
+        return url
+
+    # requests
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        kind = operation_kind(request)
+        account, container, blob = blob_path(request.path)
+        refusal = await self._inject(request, kind)
+        if refusal is not None:
+            return refusal
+        if blob and self.settings.limits.on:
+            cost = int(request.headers.get("Content-Length") or 0)
+            if kind == "put-page-from-url":
+                cost = _range_length(request.headers.get("x-ms-source-range", ""))
+            elif kind == "get":
+                ranged = request.headers.get("x-ms-range") or request.headers.get("Range", "")
+                cost = _range_length(ranged)
+            if not self.buckets.admit(f"{account}/{container}/{blob}", cost):
+                return storage_error(503, "ServerBusy", "The server is busy.")
+        if kind == "put-page-from-url":
+            return await put_page_from_url(self, request, account)
+        if kind == "copy" and request.query.get("comp") == "copy":
+            return await self.copies.abort(request, account, container, blob)
+        if kind == "copy":
+            return await self.copies.start(request, account, container, blob)
+        if request.method == "PUT" or request.method == "DELETE":
+            self.copies.forget(account, container, blob)
+        alter = self.copies.headers_for(account, container, blob) if kind == "get" else None
+        return await self.forward(request, alter=alter)
+
+    async def _inject(self, request: web.Request, kind: str) -> web.StreamResponse | None:
+        faults = self.settings.faults
+        delay = faults.rate(faults.delay, kind)
+        if delay:
+            await asyncio.sleep(delay)
+        if self.random.random() < faults.rate(faults.drop, kind):
+            if request.transport is not None:
+                request.transport.close()
+            raise ConnectionResetError("dropped by fault injection")
+        for status, table in ((500, faults.error_500), (503, faults.error_503)):
+            if self.random.random() < faults.rate(table, kind):
+                code = "InternalError" if status == 500 else "ServerBusy"
+                return storage_error(status, code, f"Injected {status} for {kind}.")
+        return None
+
+    async def forward(
+        self,
+        request: web.Request,
+        *,
+        alter: Callable[[dict[str, str]], None] | None = None,
+        replace: Mapping[str, str] | None = None,
+        sign_as: tuple[str, str] | None = None,
+    ) -> web.StreamResponse:
+        """Send the request to Azurite as it came (or with `replace`d headers, signed again
+        with `sign_as` = (account, key) when it used Shared Key), and stream the answer back."""
+        assert self.client is not None
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        if replace:
+            headers.update(replace)
+        body: Any = None
+        length = request.headers.get("Content-Length")
+        if request.body_exists:
+            headers["Content-Length"] = length or "0"
+            body = request.content.iter_chunked(STREAM_CHUNK)
+        if sign_as is not None:
+            headers.pop("Authorization", None)
+            path = request.raw_path.split("?", 1)[0]
+            headers = sharedkey.sign(
+                request.method, sign_as[0], path, dict(request.query), headers, sign_as[1]
+            )
+        async with self.client.request(
+            request.method,
+            self.upstream + str(request.rel_url),
+            headers=headers,
+            data=body,
+            allow_redirects=False,
+        ) as upstream:
+            answer = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+            if alter is not None:
+                alter(answer)
+            response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+            response.headers.update(answer)
+            if upstream.content_length is not None:
+                response.content_length = upstream.content_length
+            await response.prepare(request)
+            if request.method != "HEAD":
+                async for chunk in upstream.content.iter_chunked(STREAM_CHUNK):
+                    await response.write(chunk)
+            await response.write_eof()
+            return response
+
+
+def _range_length(header: str) -> int:
+    try:
+        start, end = header.split("=", 1)[1].split("-")
+        return int(end) - int(start) + 1
+    except (IndexError, ValueError):
+        return 0
