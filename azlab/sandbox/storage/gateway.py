@@ -166,7 +166,7 @@ class StorageGateway:
             if kind == "put-page-from-url":
                 cost = _range_length(request.headers.get("x-ms-source-range", ""))
             elif kind == "get":
-                ranged = request.headers.get("x-ms-range") or request.headers.get("Range", "")
+                ranged = request.headers.get("x-ms-range") or request.headers.get("Range") or ""
                 cost = _range_length(ranged)
             if not self.buckets.admit(f"{account}/{container}/{blob}", cost):
                 return storage_error(503, "ServerBusy", "The server is busy.")
