@@ -20,6 +20,8 @@ $(PY_STAMP): pyproject.toml
 node-deps: $(NODE_STAMP)
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
+	# The package ships AzCopy without its execute bit.
+	chmod +x node_modules/@azure-tools/azcopy-linux/dist/bin/azcopy_linux_amd64
 	touch $@
 
 # AzCopy (an independent client the storage tests compare against) needs libsecret.
