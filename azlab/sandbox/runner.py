@@ -86,7 +86,12 @@ class Sandbox:
             "AZLAB_SANDBOX_CONTROL": self.control_url,
             # The sandbox answers in milliseconds; poll it often.
             "AZLAB_POLLING_INTERVAL": "0.1",
-        }
+        } | (
+            # Azurite itself, behind the gateway: only benchmarks compare against it.
+            {"AZLAB_SANDBOX_AZURITE": f"http://127.0.0.1:{self.storage.azurite.port}"}
+            if self.storage is not None
+            else {}
+        )
 
     def _tls(self) -> ssl.SSLContext:
         ca = trustme.CA()

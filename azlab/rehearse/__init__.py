@@ -1,0 +1,1 @@
+"""`azlab rehearse`: prove plans against a throwaway sandbox, offline."""
