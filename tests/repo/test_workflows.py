@@ -34,3 +34,30 @@ def test_plan_check_triggers_on_plan_changes_and_validates() -> None:
     text = (WORKFLOWS / "plan-check.yml").read_text()
     assert '"plans/**"' in text
     assert "azlab validate plans/*.yaml" in text
+
+
+def test_plan_check_commands_run_as_the_workflow_runs_them(tmp_path: Path) -> None:
+    import os
+
+    import yaml
+
+    workflow = yaml.safe_load((WORKFLOWS / "plan-check.yml").read_text())
+    steps = workflow["jobs"]["plan-check"]["steps"]
+    scripts = [
+        s["run"] for s in steps if "run" in s and "azlab" in s["run"] and "pip" not in s["run"]
+    ]
+    assert len(scripts) == 2, scripts  # validate, then rehearse
+    summary = tmp_path / "summary.md"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    for script in scripts:
+        done = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = summary.read_text()
+    assert report.startswith("## azlab rehearse: passed")
+    assert "| week of ticks | passed |" in report
