@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 
 from azlab.copy.chunks import Chunk, chunk_ranges, covered
 from azlab.copy.journal import ChunkJournal
@@ -116,6 +121,10 @@ async def copy_page_blob(
                 queue.put_nowait(chunk)
             else:
                 failure.append(exc)
+        except (ServiceRequestError, ServiceResponseError):
+            # A dropped connection: the chunk is idempotent, so send it again, more gently.
+            pacer.on_throttle(clock())
+            queue.put_nowait(chunk)
         else:
             pacer.on_success(clock())
             progress.add(clock(), chunk.length)

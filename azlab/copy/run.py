@@ -1,0 +1,139 @@
+"""One `azlab copy`: resolve both ends, pick the engine, export and revoke disks, resume."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from azure.storage.blob.aio import BlobClient
+
+from azlab.copy.async_copy import copy_blob_async
+from azlab.copy.endpoints import BlobEndpoint, copy_expiry, resolve
+from azlab.copy.engine import DEFAULT_PARALLELISM, CopyResult, copy_page_blob, verify
+from azlab.copy.journal import ChunkJournal
+from azlab.copy.progress import CopyProgress
+from azlab.errors import UsageError
+
+EXPORT_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True)
+class CopyOptions:
+    mode: str = "fromurl"  # fromurl | async
+    parallelism: int = DEFAULT_PARALLELISM
+    verify_content: bool = False
+    timeout: float = 6 * 3600
+    poll_interval: float = 2.0
+
+
+def state_dir() -> Path:
+    """Where resume journals live: AZLAB_STATE_DIR, or ~/.azlab."""
+    return Path(os.environ.get("AZLAB_STATE_DIR") or Path.home() / ".azlab")
+
+
+def journal_path(source: BlobEndpoint, destination: BlobEndpoint) -> Path:
+    key = hashlib.sha256(f"{source.url}\n{destination.url}".encode()).hexdigest()[:24]
+    return state_dir() / "copies" / f"{key}.json"
+
+
+def _client(
+    endpoint: BlobEndpoint, token: Any, stack: AsyncExitStack, *, retries: int = 4
+) -> BlobClient:
+    credential = endpoint.credential
+    if credential == "token":
+        credential = token
+    client = BlobClient.from_blob_url(endpoint.sas_url, credential=credential, retry_total=retries)
+    stack.push_async_callback(client.close)
+    return client
+
+
+async def _export_disk(endpoint: BlobEndpoint, session: Any, stack: AsyncExitStack) -> None:
+    """Grant read access to a managed disk for the copy; revoke it when the copy ends."""
+    assert endpoint.disk is not None
+    group, name = endpoint.disk
+    poller = await session.compute.disks.begin_grant_access(
+        group, name, {"access": "Read", "duration_in_seconds": EXPORT_SECONDS}
+    )
+    access = await poller.result()
+    url = str(access.access_sas)
+    base, _, query = url.partition("?")
+    endpoint.url, endpoint.sas = base, query
+
+    async def revoke() -> None:
+        await (await session.compute.disks.begin_revoke_access(group, name)).result()
+
+    stack.push_async_callback(revoke)
+
+
+async def copy(
+    source_text: str,
+    destination_text: str,
+    options: CopyOptions,
+    *,
+    session: Any | None,
+    token: Any | None = None,
+    on_progress: Callable[[CopyProgress], None] | None = None,
+) -> CopyResult:
+    async with AsyncExitStack() as stack:
+        source = await resolve(source_text, session)
+        destination = await resolve(destination_text, session)
+        if destination.disk is not None:
+            raise UsageError(
+                "a managed disk cannot be a copy's destination",
+                hint="copy to a blob, then `azlab migrate` imports it into a disk",
+            )
+        if source.disk is not None:
+            await _export_disk(source, session, stack)
+        source_blob = _client(source, token, stack)
+        # Throttling of the writes is the copy engine's to pace; the SDK must not retry them too.
+        target = _client(destination, token, stack, retries=0 if options.mode == "fromurl" else 4)
+        props = await source_blob.get_blob_properties()
+        read_url = source.read_url(copy_expiry(int(props.size)))
+        if options.mode == "async":
+            progress = await copy_blob_async(
+                read_url,
+                target,
+                timeout=options.timeout,
+                poll_interval=options.poll_interval,
+                on_progress=on_progress,
+            )
+            if props.blob_type == "PageBlob":
+                from azlab.copy.engine import allocated_ranges
+
+                ranges = await allocated_ranges(source_blob)
+                await verify(
+                    source_blob, target, int(props.size), ranges, content=options.verify_content
+                )
+            return CopyResult(
+                size=int(props.size),
+                allocated=progress.total,
+                copied=progress.copied,
+                resumed=0,
+                chunks=0,
+                throttled=0,
+                seconds=0.0,
+                verified_content=options.verify_content,
+            )
+        if props.blob_type != "PageBlob":
+            raise UsageError(
+                f"{source.described} is a {props.blob_type}; "
+                "the default mode copies page blobs (VHDs)",
+                hint="use --mode async for other blobs",
+            )
+        journal = ChunkJournal(
+            journal_path(source, destination), source_etag=props.etag, destination=destination.url
+        )
+        return await copy_page_blob(
+            source_blob,
+            read_url,
+            target,
+            parallelism=options.parallelism,
+            journal=journal,
+            on_progress=on_progress,
+            verify_content=options.verify_content,
+        )
