@@ -237,3 +237,25 @@ def test_a_source_that_changes_during_the_copy_fails_cleanly(
     assert child.returncode == 1
     assert "the source blob changed during the copy" in err
     assert "Traceback" not in err
+
+
+def test_a_managed_disk_is_exported_copied_and_access_revoked(
+    storage: Sandbox,
+    clients: Clients,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lync = Path(__file__).resolve().parents[2] / "plans" / "lynclab.yaml"
+    monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
+    assert main(["apply", str(lync), "--yes"]) == 0
+    capsys.readouterr()
+    code, events, text = run_copy(
+        capsys, "disk:rg-lynclab-wus2/dc01-osdisk", "stwus2lynclab01/vhds/dc01-os.vhd", "--verify"
+    )
+    assert code == 0, text
+    assert events[-1]["allocated"] > 0 and events[-1]["copied"] == events[-1]["allocated"]
+    disk = clients.compute.disks.get("rg-lynclab-wus2", "dc01-osdisk")
+    assert disk.disk_state != "ActiveSAS"  # access was revoked after the copy
+    grant = [r for r in storage.emulator.log if r.path.lower().endswith("/begingetaccess")]
+    revoke = [r for r in storage.emulator.log if r.path.lower().endswith("/endgetaccess")]
+    assert len(grant) == 1 and len(revoke) == 1
