@@ -83,7 +83,7 @@ async def run(env: dict[str, str]) -> tuple[list[float], list[float]]:
             source = direct.get_blob_client("vhds", f"source{n}.vhd")
             await source.create_page_blob(total)
 
-            async def upload(offset: int) -> None:
+            async def upload(offset: int, source: Any = source) -> None:
                 await source.upload_page(data, offset=offset, length=CHUNK)
 
             uploads.append(await in_parallel(offsets, upload))
@@ -99,7 +99,7 @@ async def run(env: dict[str, str]) -> tuple[list[float], list[float]]:
             target = through.get_blob_client("vhds", f"copy{n}.vhd")
             await target.create_page_blob(total)
 
-            async def copy(offset: int) -> None:
+            async def copy(offset: int, target: Any = target, url: str = url) -> None:
                 await target.upload_pages_from_url(
                     url, offset=offset, length=CHUNK, source_offset=offset
                 )
@@ -117,7 +117,8 @@ def main() -> None:
     upload_rate = size / statistics.median(uploads) / MIB
     copy_rate = size / statistics.median(copies) / MIB
     print(
-        f"{TOTAL_MIB} MiB of allocated pages, 4 MiB requests, {PARALLEL} at a time, {ROUNDS} rounds:"
+        f"{TOTAL_MIB} MiB of allocated pages, 4 MiB requests, "
+        f"{PARALLEL} at a time, {ROUNDS} rounds:"
     )
     print(
         f"  Put Page upload straight to Azurite (baseline): {upload_rate:.0f} MiB/s "
