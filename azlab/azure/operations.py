@@ -71,7 +71,11 @@ async def create_or_update(
                 ],
             },
         }
-        await _wait(session.network.virtual_networks.begin_create_or_update(rg, want.name, body))
+        await _wait(
+            session.network.virtual_networks.begin_create_or_update(
+                rg, want.name, body, polling=session.polling()
+            )
+        )
     elif want.kind is Kind.NSG:
         rules = [
             {
@@ -91,7 +95,9 @@ async def create_or_update(
         ]
         body = {"location": p["location"], "tags": tags, "properties": {"securityRules": rules}}
         await _wait(
-            session.network.network_security_groups.begin_create_or_update(rg, want.name, body)
+            session.network.network_security_groups.begin_create_or_update(
+                rg, want.name, body, polling=session.polling()
+            )
         )
     elif want.kind is Kind.PUBLIC_IP:
         body = {
@@ -103,11 +109,15 @@ async def create_or_update(
                 "idleTimeoutInMinutes": p["idle_timeout"],
             },
         }
-        await _wait(session.network.public_ip_addresses.begin_create_or_update(rg, want.name, body))
+        await _wait(
+            session.network.public_ip_addresses.begin_create_or_update(
+                rg, want.name, body, polling=session.polling()
+            )
+        )
     elif want.kind is Kind.NIC:
         await _wait(
             session.network.network_interfaces.begin_create_or_update(
-                rg, want.name, _nic_body(session, rg, want)
+                rg, want.name, _nic_body(session, rg, want), polling=session.polling()
             )
         )
     elif want.kind is Kind.STORAGE_ACCOUNT:
@@ -118,7 +128,11 @@ async def create_or_update(
             "kind": "StorageV2",
             "properties": {"minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": False},
         }
-        await _wait(session.storage.storage_accounts.begin_create(rg, want.name, body))
+        await _wait(
+            session.storage.storage_accounts.begin_create(
+                rg, want.name, body, polling=session.polling()
+            )
+        )
     elif want.kind is Kind.CONTAINER:
         account, _, container = want.name.partition("/")
         await session.storage.blob_containers.create(rg, account, container, {"properties": {}})
@@ -129,11 +143,19 @@ async def create_or_update(
             "sku": {"name": p["sku"]},
             "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": p["size_gb"]},
         }
-        await _wait(session.compute.disks.begin_create_or_update(rg, want.name, body))
+        await _wait(
+            session.compute.disks.begin_create_or_update(
+                rg, want.name, body, polling=session.polling()
+            )
+        )
     elif want.kind is Kind.VM:
         vm_secrets = (secrets or {}).get(want.name.lower(), VmSecrets())
         body = vm_body(session, rg, want, vm_secrets)
-        await _wait(session.compute.virtual_machines.begin_create_or_update(rg, want.name, body))
+        await _wait(
+            session.compute.virtual_machines.begin_create_or_update(
+                rg, want.name, body, polling=session.polling()
+            )
+        )
     else:  # pragma: no cover - every kind is handled above
         raise ValueError(f"unknown kind {want.kind}")
 
@@ -148,31 +170,51 @@ async def update_vm(session: AzureSession, rg: str, want: Desired) -> None:
             "storageProfile": {"dataDisks": _data_disks(session, rg, p)},
         },
     }
-    await _wait(session.compute.virtual_machines.begin_update(rg, want.name, body))
+    await _wait(
+        session.compute.virtual_machines.begin_update(
+            rg, want.name, body, polling=session.polling()
+        )
+    )
 
 
 async def delete(session: AzureSession, rg: str, kind: Kind, name: str) -> None:
     """Delete one resource; a resource already gone counts as deleted."""
     try:
         if kind is Kind.RESOURCE_GROUP:
-            await _wait(session.resource.resource_groups.begin_delete(name))
+            await _wait(
+                session.resource.resource_groups.begin_delete(name, polling=session.polling())
+            )
         elif kind is Kind.NETWORK:
-            await _wait(session.network.virtual_networks.begin_delete(rg, name))
+            await _wait(
+                session.network.virtual_networks.begin_delete(rg, name, polling=session.polling())
+            )
         elif kind is Kind.NSG:
-            await _wait(session.network.network_security_groups.begin_delete(rg, name))
+            await _wait(
+                session.network.network_security_groups.begin_delete(
+                    rg, name, polling=session.polling()
+                )
+            )
         elif kind is Kind.PUBLIC_IP:
-            await _wait(session.network.public_ip_addresses.begin_delete(rg, name))
+            await _wait(
+                session.network.public_ip_addresses.begin_delete(
+                    rg, name, polling=session.polling()
+                )
+            )
         elif kind is Kind.NIC:
-            await _wait(session.network.network_interfaces.begin_delete(rg, name))
+            await _wait(
+                session.network.network_interfaces.begin_delete(rg, name, polling=session.polling())
+            )
         elif kind is Kind.STORAGE_ACCOUNT:
             await session.storage.storage_accounts.delete(rg, name)
         elif kind is Kind.CONTAINER:
             account, _, container = name.partition("/")
             await session.storage.blob_containers.delete(rg, account, container)
         elif kind is Kind.DISK:
-            await _wait(session.compute.disks.begin_delete(rg, name))
+            await _wait(session.compute.disks.begin_delete(rg, name, polling=session.polling()))
         elif kind is Kind.VM:
-            await _wait(session.compute.virtual_machines.begin_delete(rg, name))
+            await _wait(
+                session.compute.virtual_machines.begin_delete(rg, name, polling=session.polling())
+            )
     except ResourceNotFoundError:
         return
 

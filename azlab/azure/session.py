@@ -91,20 +91,27 @@ def _credential(target: Target) -> Any:
     return DefaultAzureCredential()
 
 
-class _TrustingTransport(AioHttpTransport):  # type: ignore[misc]
-    """Trusts one extra CA with one SSL context for every request.
+CONNECTIONS = int(os.environ.get("AZLAB_CONNECTIONS", "32"))
 
-    Given a CA file, azure-core builds a new SSL context per request, which
-    also defeats connection reuse: every request paid a TLS handshake.
+
+class _SharedTransport(AioHttpTransport):  # type: ignore[misc]
+    """One connection pool for all four clients, with one SSL context.
+
+    Each client had its own pool, so a burst of NIC writes and the VM writes
+    after it each opened hundreds of connections, paying a TLS handshake for
+    every one. A bounded pool shared by the clients reuses them; requests wait
+    milliseconds for a free connection instead. Given a CA file (the sandbox),
+    azure-core would also build a new SSL context per request.
     """
 
-    def __init__(self, context: ssl.SSLContext) -> None:
-        # No cap on connections: an apply keeps hundreds of operations in flight.
-        connector = aiohttp.TCPConnector(limit=0, ssl=context)
+    def __init__(self, context: ssl.SSLContext | None) -> None:
+        connector = aiohttp.TCPConnector(limit=CONNECTIONS, ssl=context if context else True)
         super().__init__(session=aiohttp.ClientSession(connector=connector), session_owner=True)
         self._context = context
 
-    def _build_ssl_config(self, cert: Any, verify: Any) -> ssl.SSLContext:
+    def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
+        if self._context is None:
+            return super()._build_ssl_config(cert, verify)
         return self._context
 
 
@@ -133,14 +140,22 @@ class AzureSession:
             options["polling_interval"] = target.polling_interval
         sub = target.subscription
 
+        transport = _SharedTransport(context)
+
         def make(client: Any) -> Any:
-            extra = {"transport": _TrustingTransport(context)} if context is not None else {}
-            return client(self.credential, sub, **options, **extra)
+            return client(self.credential, sub, transport=transport, **options)
 
         self.resource: Any = make(ResourceManagementClient)
         self.network: Any = make(NetworkManagementClient)
         self.storage: Any = make(StorageManagementClient)
         self.compute: Any = make(ComputeManagementClient)
+
+    def polling(self) -> Any:
+        """A polling method for one long-running operation (see azlab.azure.polling)."""
+        from azlab.azure.polling import WaitFirstPolling
+
+        interval = self.target.polling_interval
+        return WaitFirstPolling(30.0 if interval is None else interval)
 
     @property
     def subscription(self) -> str:
