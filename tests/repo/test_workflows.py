@@ -47,6 +47,8 @@ def test_plan_check_commands_run_as_the_workflow_runs_them(tmp_path: Path) -> No
         s["run"] for s in steps if "run" in s and "azlab" in s["run"] and "pip" not in s["run"]
     ]
     assert len(scripts) == 2, scripts  # validate, then rehearse
+    # A copy of the plans in a scratch folder, as a user's repository would hold them.
+    shutil.copytree(ROOT / "plans", tmp_path / "plans")
     summary = tmp_path / "summary.md"
     env = {
         **os.environ,
@@ -55,7 +57,7 @@ def test_plan_check_commands_run_as_the_workflow_runs_them(tmp_path: Path) -> No
     }
     for script in scripts:
         done = subprocess.run(
-            ["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+            ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = summary.read_text()
