@@ -102,14 +102,31 @@ def load_plan(
     return loaded
 
 
+MAX_PLAN_BYTES = 4 * 2**20  # a 5,000-VM plan is well under 2 MiB
+
+
 def _read(
     path: Path, *, require_env: bool, env: Mapping[str, str] | None
 ) -> tuple[LoadedPlan | None, list[Finding]]:
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            message = (
+                f"the file is {size / 2**20:.1f} MiB; a plan is at most "
+                f"{MAX_PLAN_BYTES // 2**20} MiB (split the lab into several plans)"
+            )
+            return None, [Finding(name, 1, 1, "error", "AZL001", message)]
+        raw = path.read_bytes()
     except OSError as exc:
         return None, [Finding(name, 1, 1, "error", "AZL001", f"cannot read file: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} (save the file as UTF-8)"
+        return None, [Finding(name, line, col, "error", "AZL001", message)]
     try:
         doc = read_yaml(text)
     except YamlSyntaxError as exc:
