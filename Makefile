@@ -57,6 +57,8 @@ bench: setup
 	$(BIN)/python -m benchmarks.sandbox_throughput
 	$(BIN)/python -m benchmarks.reconcile_bench
 	$(BIN)/python -m benchmarks.tick_bench
+	$(BIN)/python -m benchmarks.gateway_bench
+	$(BIN)/python -m benchmarks.copy_bench
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -38,7 +38,13 @@ azlab tick plans/lynclab.yaml --at 2026-11-23T18:05-08:00
 step "Tick at 08:05 on a weekday: they start again, dependencies first, bottom tier first"
 azlab tick plans/lynclab.yaml --at 2026-11-24T08:05-08:00
 
+step "Copy dc01's OS disk to a VHD in the lab's storage account, server side, only allocated bytes"
+azlab copy disk:rg-lynclab-wus2/dc01-osdisk stwus2lynclab01/vhds/dc01-os.vhd --verify
+
 step "Destroy what the plan owns"
 azlab destroy plans/lynclab.yaml --yes
+
+step "Rehearse the plan offline, as the plan-check workflow does on a pull request"
+azlab rehearse plans/lynclab.yaml --week-of 2026-10-28 --output markdown
 
 step "Done"
