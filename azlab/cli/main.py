@@ -73,6 +73,9 @@ def _in_throwaway_sandbox(args: list[str]) -> int:
 
 
 def _run(args: list[str]) -> int:
+    from azlab.cli.logs import configure_logging
+
+    configure_logging()
     _register_commands()
     err = Console(stderr=True, highlight=False)
     try:
