@@ -29,6 +29,7 @@ from azlab.cli.common import (
     run_async,
 )
 from azlab.cli.main import app
+from azlab.copy.endpoints import check_form
 from azlab.copy.engine import DEFAULT_PARALLELISM, CopyResult
 from azlab.copy.progress import CopyProgress
 from azlab.copy.run import CopyOptions, copy
@@ -119,6 +120,8 @@ def copy_command(
     """
     if mode not in ("fromurl", "async"):
         raise UsageError(f"--mode {mode!r}: use fromurl or async")
+    check_form(source)
+    check_form(destination)
     options = CopyOptions(
         mode=mode, parallelism=parallelism, verify_content=verify_content, timeout=timeout
     )

@@ -95,6 +95,16 @@ def _account_of_url(url: str) -> str:
     return host.split(".")[0]
 
 
+def check_form(text: str) -> None:
+    """Refuse what is none of the three forms before anything talks to Azure."""
+    if text.startswith(("https://", "http://")) or DISK.match(text) or NAME.match(text):
+        return
+    raise UsageError(
+        f"{text!r} is not a blob",
+        hint="use a blob URL, ACCOUNT/CONTAINER/BLOB, or disk:RESOURCE_GROUP/NAME",
+    )
+
+
 async def resolve(text: str, session: AzureSession | None) -> BlobEndpoint:
     """Turn what the user wrote into a blob endpoint (ARM is asked only when needed)."""
     if text.startswith(("https://", "http://")):

@@ -259,3 +259,13 @@ def test_a_managed_disk_is_exported_copied_and_access_revoked(
     grant = [r for r in storage.emulator.log if r.path.lower().endswith("/begingetaccess")]
     revoke = [r for r in storage.emulator.log if r.path.lower().endswith("/endgetaccess")]
     assert len(grant) == 1 and len(revoke) == 1
+
+
+def test_bad_arguments_are_refused_before_anything_talks_to_azure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    assert main(["copy", "not-a-blob", "stx01/vhds/a.vhd"]) == 2
+    assert "'not-a-blob' is not a blob" in capsys.readouterr().err
+    assert main(["copy", "stx01/vhds/a.vhd", "stx02/vhds/b.vhd", "--mode", "fast"]) == 2
+    assert "--mode 'fast'" in capsys.readouterr().err
