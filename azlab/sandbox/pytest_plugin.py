@@ -6,6 +6,7 @@ Use in a conftest: `pytest_plugins = ["azlab.sandbox.pytest_plugin"]`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -76,6 +77,31 @@ class Clients:
         self.network = NetworkManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
         self.storage = StorageManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
         self.compute = ComputeManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
+
+    def storage_account(self, name: str, *, resource_group: str = "rg1") -> tuple[str, str]:
+        """Create a storage account (and its group) through ARM: its blob endpoint and key."""
+        self.resource.resource_groups.create_or_update(resource_group, {"location": "westus2"})
+        self.storage.storage_accounts.begin_create(
+            resource_group,
+            name,
+            {"location": "westus2", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
+        ).result()
+        return self.account_endpoint(name, resource_group=resource_group)
+
+    def account_endpoint(self, name: str, *, resource_group: str = "rg1") -> tuple[str, str]:
+        """The blob endpoint and first key of an existing storage account."""
+        accounts = self.storage.storage_accounts
+        endpoint = accounts.get_properties(resource_group, name).primary_endpoints.blob
+        key = accounts.list_keys(resource_group, name).as_dict()["keys"][0]["value"]
+        return str(endpoint), str(key)
+
+    def blob_service(self, name: str, *, resource_group: str = "rg1", **options: Any) -> Any:
+        """A BlobServiceClient on an existing account, signed with its key."""
+        from azure.storage.blob import BlobServiceClient
+
+        endpoint, key = self.account_endpoint(name, resource_group=resource_group)
+        credential = {"account_name": name, "account_key": key}
+        return BlobServiceClient(endpoint, credential=credential, **options)
 
 
 @pytest.fixture

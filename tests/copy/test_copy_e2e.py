@@ -34,14 +34,8 @@ def storage(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def account(c: Clients, name: str) -> BlobServiceClient:
-    c.resource.resource_groups.create_or_update("rg1", {"location": "westus2"})
-    made = c.storage.storage_accounts.begin_create(
-        "rg1", name, {"location": "westus2", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
-    ).result()
-    key = c.storage.storage_accounts.list_keys("rg1", name).as_dict()["keys"][0]["value"]
-    service = BlobServiceClient(
-        made.primary_endpoints.blob, credential={"account_name": name, "account_key": key}
-    )
+    c.storage_account(name)
+    service: BlobServiceClient = c.blob_service(name)
     service.create_container("vhds")
     return service
 
@@ -101,11 +95,8 @@ def test_sparse_copy_moves_only_allocated_bytes_and_verifies(
 
 
 def account_blob(c: Clients, name: str, blob: str) -> BlobClient:
-    made = c.storage.storage_accounts.get_properties("rg1", name)
-    key = c.storage.storage_accounts.list_keys("rg1", name).as_dict()["keys"][0]["value"]
-    return BlobServiceClient(
-        made.primary_endpoints.blob, credential={"account_name": name, "account_key": key}
-    ).get_blob_client("vhds", blob)
+    client: BlobClient = c.blob_service(name).get_blob_client("vhds", blob)
+    return client
 
 
 def test_a_storm_of_503s_slows_the_copy_but_it_completes(

@@ -46,13 +46,8 @@ def azcopy(tmp_path: Path) -> Path:
 
 
 def account(c: Clients, name: str) -> tuple[BlobServiceClient, str, str]:
-    c.resource.resource_groups.create_or_update("rg1", {"location": "westus2"})
-    made = c.storage.storage_accounts.begin_create(
-        "rg1", name, {"location": "westus2", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
-    ).result()
-    key = c.storage.storage_accounts.list_keys("rg1", name).as_dict()["keys"][0]["value"]
-    endpoint = made.primary_endpoints.blob
-    service = BlobServiceClient(endpoint, credential={"account_name": name, "account_key": key})
+    endpoint, key = c.storage_account(name)
+    service: BlobServiceClient = c.blob_service(name)
     service.create_container("vhds")
     return service, key, endpoint
 

@@ -101,16 +101,8 @@ def storage(sandbox: Sandbox) -> Iterator[Sandbox]:
 
 
 def account(c: Clients, name: str) -> BlobServiceClient:
-    c.resource.resource_groups.create_or_update("rg1", {"location": "westus2"})
-    made = c.storage.storage_accounts.begin_create(
-        "rg1", name, {"location": "westus2", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
-    ).result()
-    key = c.storage.storage_accounts.list_keys("rg1", name).as_dict()["keys"][0]["value"]
-    service = BlobServiceClient(
-        made.primary_endpoints.blob,
-        credential={"account_name": name, "account_key": key},
-        retry_total=0,
-    )
+    c.storage_account(name)
+    service: BlobServiceClient = c.blob_service(name, retry_total=0)
     service.create_container("vhds")
     return service
 
