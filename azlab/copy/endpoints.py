@@ -13,10 +13,10 @@ Copy Blob read it from the service's side.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
@@ -38,7 +38,6 @@ class BlobEndpoint:
     account_key: str | None = None
     disk: tuple[str, str] | None = None  # (resource group, name) of an exported disk
     described: str = ""  # how the user named it, for messages
-    _extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def credential(self) -> Any:
@@ -61,12 +60,7 @@ class BlobEndpoint:
                 f"{self.described}: cannot make a SAS for the source",
                 hint="give a blob URL with a read SAS, or an account/container/blob name",
             )
-        path = urlsplit(self.url).path.strip("/").split("/")
-        # Path-style (emulator) URLs carry the account first.
-        if path and path[0] == self.account_name and len(path) >= 3:
-            container, blob = path[1], "/".join(path[2:])
-        else:
-            container, blob = path[0], "/".join(path[1:])
+        _, container, blob = split_blob_url(self.url)
         sas = generate_blob_sas(
             self.account_name,
             container,
@@ -87,12 +81,16 @@ def copy_expiry(allocated_bytes: int, *, floor_rate: float = 8 * 1024 * 1024) ->
     return datetime.now(timezone.utc) + timedelta(seconds=seconds)
 
 
-def _account_of_url(url: str) -> str:
+def split_blob_url(url: str) -> tuple[str, str, str]:
+    """(account, container, blob) of a blob URL; emulators put the account in the path."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    path = unquote(parts.path).strip("/").split("/")
     if host in ("127.0.0.1", "localhost"):
-        return parts.path.strip("/").split("/")[0]
-    return host.split(".")[0]
+        account, path = path[0], path[1:]
+    else:
+        account = host.split(".")[0]
+    return account, path[0] if path else "", "/".join(path[1:])
 
 
 def check_form(text: str) -> None:
@@ -110,7 +108,7 @@ async def resolve(text: str, session: AzureSession | None) -> BlobEndpoint:
     if text.startswith(("https://", "http://")):
         parts = urlsplit(text)
         base = f"{parts.scheme}://{parts.netloc}{parts.path}"
-        return BlobEndpoint(base, parts.query, _account_of_url(text), described=redact(text))
+        return BlobEndpoint(base, parts.query, split_blob_url(text)[0], described=redact(text))
     disk = DISK.match(text)
     if disk:
         if session is None:

@@ -101,3 +101,18 @@ def test_journal_resumes_only_for_the_same_source_etag(tmp_path: Path) -> None:
     assert again.done == {0, 4 * MiB}
     changed = ChunkJournal(path, source_etag='"0x2"', destination="acct/vhds/a.vhd")
     assert changed.done == set()
+
+
+def test_blob_urls_split_into_account_container_and_blob() -> None:
+    from azlab.copy.endpoints import split_blob_url
+
+    assert split_blob_url("http://127.0.0.1:10000/acct/vhds/a%20b.vhd") == (
+        "acct",
+        "vhds",
+        "a b.vhd",
+    )
+    assert split_blob_url("https://acct.blob.core.windows.net/vhds/dir/a.vhd?sv=1&sig=x") == (
+        "acct",
+        "vhds",
+        "dir/a.vhd",
+    )
