@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import enum
-import logging
 from datetime import date
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.console import Console
 
 from azlab.cli.common import console, print_json
 from azlab.cli.main import app
 from azlab.errors import UsageError
-from azlab.rehearse.report import as_data, as_markdown
-from azlab.rehearse.run import rehearse
 
 
 class ReportFormat(str, enum.Enum):
@@ -27,7 +24,10 @@ class ReportFormat(str, enum.Enum):
 def rehearse_command(
     plans: list[Path] = typer.Argument(..., help="Plan files to rehearse together."),
     week_of: str | None = typer.Option(
-        None, "--week-of", help="Simulate the week (Monday to Monday) holding this date."
+        None,
+        "--week-of",
+        help="Simulate the week (Monday to Monday, local to the plan's first schedule) "
+        "holding this date; default: this week.",
     ),
     output: ReportFormat = typer.Option(
         ReportFormat.text, "--output", "-o", help="text, json, or markdown for a pull request."
@@ -35,43 +35,29 @@ def rehearse_command(
 ) -> None:
     """Validate, apply, plan again, tick a simulated week and destroy, in a throwaway sandbox.
 
-    Exit 0 only if every step of every plan passed. No Azure account is used.
+    All plans share one sandbox, as they would share a subscription. Missing
+    admin secrets get placeholders, named in the report; no Azure account is
+    used. Progress goes to stderr. Exit 0 only if every step of every plan passed.
 
     Example: azlab rehearse plans/*.yaml --week-of 2026-11-02 --output markdown
     """
+    from azlab.rehearse.report import as_data, as_markdown, print_text
+    from azlab.rehearse.run import rehearse
+
     for path in plans:
-        if not path.exists():
+        if not path.is_file():
             raise UsageError(f"{path}: no such plan file")
     try:
         week = date.fromisoformat(week_of) if week_of else date.today()
     except ValueError:
         raise UsageError(f"--week-of {week_of!r} is not a date", hint="e.g. 2026-11-02") from None
-    logging.getLogger("azlab.rehearse").setLevel(logging.INFO)
-    results = rehearse(plans, week)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    run = rehearse(plans, week, progress=lambda line: err.print(line, markup=False))
     if output is ReportFormat.json:
-        print_json(as_data(results))
+        print_json(as_data(run))
     elif output is ReportFormat.markdown:
-        typer.echo(as_markdown(results))
+        typer.echo(as_markdown(run))
     else:
-        out = console()
-        for r in results:
-            table = Table(title=f"{r.path} ({r.plan or '?'}): {'passed' if r.ok else 'FAILED'}")
-            for column in ("step", "result", "seconds", "detail"):
-                table.add_column(column)
-            for s in r.steps:
-                table.add_row(
-                    s.name,
-                    "passed" if s.ok else "failed",
-                    f"{s.seconds:.1f}",
-                    s.detail,
-                    style=None if s.ok else "red",
-                )
-            out.print(table)
-            if r.week is not None:
-                for g in r.week.groups.values():
-                    out.print(
-                        f"  {g.group}: running {g.running_hours:.1f} of {g.week_hours:.0f} h, "
-                        f"{100 * g.saved_share:.1f}% compute saved"
-                    )
-    if not all(r.ok for r in results):
+        print_text(run, console())
+    if not run.ok:
         raise typer.Exit(1)

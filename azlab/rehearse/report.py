@@ -3,80 +3,168 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from rich.console import Console
+from rich.table import Table
+
+from azlab.rehearse.run import Run
 from azlab.rehearse.steps import Rehearsal
+from azlab.rehearse.week import GroupWeek, WeekResult
+
+LISTED = 20  # problems per step listed under a plan's table
 
 
-def as_data(rehearsals: list[Rehearsal]) -> dict[str, Any]:
+def as_data(run: Run) -> dict[str, Any]:
     return {
-        "ok": all(r.ok for r in rehearsals),
-        "plans": [
-            {
-                "path": str(r.path),
-                "plan": r.plan or None,
-                "ok": r.ok,
-                "placeholder_secrets": r.placeholders,
-                "steps": [
-                    {"step": s.name, "ok": s.ok, "detail": s.detail, "seconds": round(s.seconds, 2)}
-                    for s in r.steps
-                ],
-                "week": None
-                if r.week is None
-                else {
-                    "start": r.week.start.isoformat(),
-                    "end": r.week.end.isoformat(),
-                    "ticks": r.week.ticks,
-                    "groups": [
-                        {
-                            "group": g.group,
-                            "vms": g.vms,
-                            "running_hours": round(g.running_hours, 2),
-                            "week_hours": round(g.week_hours, 2),
-                            "saved_share": round(g.saved_share, 4),
-                            "transitions": g.transitions,
-                        }
-                        for g in r.week.groups.values()
-                    ],
-                    "problems": r.week.problems,
-                },
-            }
-            for r in rehearsals
-        ],
+        "ok": run.ok,
+        "week_of": run.week_of.isoformat(),
+        "storage": run.storage or None,
+        "seconds": round(run.seconds, 2),
+        "plans": [_plan_data(r) for r in run.rehearsals],
     }
+
+
+def _plan_data(r: Rehearsal) -> dict[str, Any]:
+    return {
+        "path": str(r.path),
+        "plan": r.plan or None,
+        "ok": r.ok,
+        "placeholder_secrets": r.placeholders,
+        "steps": [
+            {
+                "step": s.name,
+                "result": s.result,
+                "ok": s.ok,
+                "detail": s.detail,
+                "problems": s.problems,
+                "seconds": round(s.seconds, 2),
+            }
+            for s in r.steps
+        ],
+        "week": None if r.week is None else _week_data(r.week),
+    }
+
+
+def _week_data(week: WeekResult) -> dict[str, Any]:
+    return {
+        "start": week.start.isoformat(),
+        "end": week.end.isoformat(),
+        "timezone": week.zone,
+        "ticks": week.ticks,
+        "ticks_run": week.ticks_run,
+        "ticks_acted": week.ticks_acted,
+        "observations": week.observations,
+        "groups": [
+            {
+                "group": g.group,
+                "schedule": g.schedule,
+                "vms": g.vms,
+                "running_hours": round(g.running_hours, 2),
+                "scheduled_hours": None
+                if g.scheduled_hours is None
+                else round(g.scheduled_hours, 2),
+                "week_hours": round(g.week_hours, 2),
+                "vm_hours": round(g.vm_hours, 2),
+                "saved_share": round(g.saved_share, 4),
+                "transitions": g.transitions,
+            }
+            for g in week.groups.values()
+        ],
+        "problems": week.problems,
+    }
+
+
+def _week_title(week: WeekResult) -> str:
+    zone = ZoneInfo(week.zone)
+    start, end = week.start.astimezone(zone), week.end.astimezone(zone)
+    hours = (week.end - week.start).total_seconds() / 3600
+    return (
+        f"Week {start:%a %Y-%m-%d %H:%M} to {end:%a %Y-%m-%d %H:%M} {week.zone} ({hours:.0f} h): "
+        f"{week.ticks} ticks 5 minutes apart; azlab's tick ran at {week.ticks_run} of them "
+        f"(the others had the inputs of a tick that did nothing) and acted at {week.ticks_acted}"
+    )
+
+
+def _scheduled(g: GroupWeek) -> str:
+    return "-" if g.scheduled_hours is None else f"{g.scheduled_hours:.1f}"
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def as_markdown(rehearsals: list[Rehearsal]) -> str:
-    ok = all(r.ok for r in rehearsals)
-    lines = [f"## azlab rehearse: {'passed' if ok else 'FAILED'}", ""]
-    for r in rehearsals:
+def as_markdown(run: Run) -> str:
+    passed = sum(r.ok for r in run.rehearsals)
+    verdict = "passed" if run.ok else "FAILED"
+    lines = [
+        f"## azlab rehearse: {verdict}",
+        "",
+        f"{passed} of {len(run.rehearsals)} plan(s) passed; week of {run.week_of:%Y-%m-%d}; "
+        f"sandbox storage: {run.storage or 'not started'}; {run.seconds:.1f} s.",
+        "",
+    ]
+    for r in run.rehearsals:
         mark = "✅" if r.ok else "❌"
-        lines += [f"### {mark} `{r.path}`" + (f" (plan {r.plan})" if r.plan else ""), ""]
+        lines += [f"### {mark} `{r.path}`" + (f" (plan `{r.plan}`)" if r.plan else ""), ""]
         lines += ["| step | result | seconds | detail |", "| --- | --- | ---: | --- |"]
         for s in r.steps:
-            result = "passed" if s.ok else "**failed**"
+            result = "**failed**" if s.result == "failed" else s.result
             lines.append(f"| {s.name} | {result} | {s.seconds:.1f} | {_cell(s.detail)} |")
         if r.week is not None:
             lines += [
                 "",
-                f"Week from {r.week.start:%Y-%m-%d %H:%M} to {r.week.end:%Y-%m-%d %H:%M} UTC "
-                f"({r.week.ticks} ticks):",
+                _week_title(r.week) + ":",
                 "",
-                "| group | VMs | running hours | of | compute saved |",
-                "| --- | ---: | ---: | ---: | ---: |",
+                "| group | VMs | running hours | schedule says | of | compute saved |",
+                "| --- | ---: | ---: | ---: | ---: | ---: |",
             ]
             for g in r.week.groups.values():
                 lines.append(
-                    f"| {g.group} | {g.vms} | {g.running_hours:.1f} | {g.week_hours:.0f} | "
-                    f"{100 * g.saved_share:.1f}% |"
+                    f"| {g.group} | {g.vms} | {g.running_hours:.1f} | {_scheduled(g)} | "
+                    f"{g.week_hours:.0f} | {100 * g.saved_share:.1f}% |"
                 )
+        for s in r.steps:
+            if len(s.problems) > 1:
+                lines += ["", f"Problems in {s.name}:", ""]
+                lines += [f"- {_cell(p)}" for p in s.problems[:LISTED]]
+                if len(s.problems) > LISTED:
+                    lines.append(f"- … and {len(s.problems) - LISTED} more")
         if r.placeholders:
             lines += [
                 "",
-                "Placeholder secrets used: " + ", ".join(f"`{p}`" for p in r.placeholders),
+                "Placeholder secrets used (the sandbox accepts any): "
+                + ", ".join(f"`{p}`" for p in r.placeholders),
             ]
         lines.append("")
     return "\n".join(lines)
+
+
+def print_text(run: Run, out: Console) -> None:
+    for r in run.rehearsals:
+        title = f"{r.path} ({r.plan or '?'}): {'passed' if r.ok else 'FAILED'}"
+        table = Table(title=title, title_justify="left")
+        for column in ("step", "result", "seconds", "detail"):
+            table.add_column(column, justify="right" if column == "seconds" else "left")
+        for s in r.steps:
+            style = {"failed": "red", "skipped": "dim"}.get(s.result)
+            table.add_row(s.name, s.result, f"{s.seconds:.1f}", s.detail, style=style)
+        out.print(table)
+        if r.week is not None:
+            out.print(_week_title(r.week))
+            for g in r.week.groups.values():
+                out.print(
+                    f"  {g.group}: running {g.running_hours:.1f} h of {g.week_hours:.0f} "
+                    f"(schedule says {_scheduled(g)}), {100 * g.saved_share:.1f}% compute saved"
+                )
+        for s in r.steps:
+            if len(s.problems) > 1:
+                out.print(f"  problems in {s.name}:", style="red")
+                for p in s.problems[:LISTED]:
+                    out.print(f"    {p}", markup=False)
+        if r.placeholders:
+            out.print("  placeholder secrets used: " + ", ".join(r.placeholders), markup=False)
+    total = len(run.rehearsals)
+    out.print(
+        f"{sum(r.ok for r in run.rehearsals)} of {total} plan(s) passed in {run.seconds:.1f} s"
+    )

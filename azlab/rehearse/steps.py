@@ -1,37 +1,46 @@
-"""The steps of a rehearsal: validate, apply, plan again, a week of ticks, destroy."""
+"""The steps of a rehearsal: validate, apply, plan again, a week of ticks, destroy.
+
+Each step records its outcome on the `Rehearsal` and returns whether it passed;
+problems carry the plan's `file:line` where the resource they concern is declared.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from azlab.azure.observe import observe
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError
-from azlab.plan.loader import check_plan, load_plan
+from azlab.plan.loader import LoadedPlan, check_plan, load_plan
 from azlab.reconcile import engine
+from azlab.reconcile.executor import Status
 from azlab.reconcile.model import Change
-from azlab.rehearse.week import ActionLog, WeekResult, simulate_week, week_bounds
+from azlab.rehearse.observe import RequestLog, owned_anywhere
+from azlab.rehearse.secrets import missing_key_files, placeholder_env, vm_secrets
+from azlab.rehearse.week import WeekResult, simulate_week, week_bounds
 
 PARALLELISM = 200
-PLACEHOLDER_PASSWORD = (
-    "Rehearsal-only-1!"  # the sandbox accepts any password; Azure is never called
-)
-PLACEHOLDER_SSH_KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRehearsalOnlyRehearsalOnlyRehearsal rehearsal"
-)
+SHOWN = 3  # problems quoted in a step's one-line detail; the report lists them all
+
+Result = Literal["passed", "failed", "skipped"]
+STEPS = ("validate", "apply", "plan again", "week of ticks", "destroy")
 
 
 @dataclass
 class Step:
     name: str
-    ok: bool
+    result: Result
     detail: str = ""
     seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result == "passed"
 
 
 @dataclass
@@ -41,49 +50,64 @@ class Rehearsal:
     steps: list[Step] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     week: WeekResult | None = None
-    loaded: Any = None
+    loaded: LoadedPlan | None = None
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
-    def add(self, name: str, ok: bool, detail: str, began: float) -> bool:
-        self.steps.append(Step(name, ok, detail, time.monotonic() - began))
-        return ok
+    @property
+    def applied(self) -> bool:
+        """Apply ran, so something may exist that destroy must remove."""
+        return any(s.name == "apply" and s.result != "skipped" for s in self.steps)
+
+    @property
+    def live(self) -> bool:
+        return self.ok and self.applied
+
+    def record(self, name: str, problems: list[str], began: float, summary: str = "") -> bool:
+        detail = summary
+        if problems:
+            more = f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""
+            detail = "; ".join(problems[:SHOWN]) + more
+        result: Result = "failed" if problems else "passed"
+        self.steps.append(Step(name, result, detail, time.monotonic() - began, problems))
+        return not problems
+
+    def skip(self, name: str, why: str) -> None:
+        self.steps.append(Step(name, "skipped", why))
 
 
-def placeholder_secrets(plan: Any, env: Mapping[str, str]) -> dict[str, str]:
-    """Values for admin secret variables the environment lacks: a rehearsal needs none real."""
-    filled: dict[str, str] = {}
-    for group in plan.groups:
-        for vm in group.vms:
-            name = getattr(vm.admin, "password_env", None)
-            if name and not env.get(name):
-                filled[name] = PLACEHOLDER_PASSWORD
-            name = getattr(vm.admin, "ssh_key_env", None)
-            if name and not env.get(name):
-                filled[name] = PLACEHOLDER_SSH_KEY
-    return filled
+def guarded(name: str, rehearsal: Rehearsal, began: float, exc: Exception) -> bool:
+    """An unexpected failure ends the step, not the rehearsal: later plans still run."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    message = exc.message if isinstance(exc, AzlabError) else f"{type(exc).__name__}: {first}"
+    return rehearsal.record(name, [message], began)
 
 
-def validate(rehearsal: Rehearsal, env: dict[str, str]) -> bool:
+def validate(rehearsal: Rehearsal, env: Mapping[str, str]) -> bool:
     began = time.monotonic()
     findings = check_plan(rehearsal.path, env=env)
-    errors = [f for f in findings if f.severity == "error"]
+    errors = [str(f) for f in findings if f.severity == "error"]
     if errors:
-        listing = "; ".join(str(f) for f in errors[:5])
-        return rehearsal.add("validate", False, listing, began)
+        return rehearsal.record("validate", errors, began)
     rehearsal.loaded = load_plan(rehearsal.path, env=env)
-    rehearsal.plan = rehearsal.loaded.plan.name
-    filled = placeholder_secrets(rehearsal.loaded.plan, env)
-    env.update(filled)
-    rehearsal.placeholders = sorted(filled)
-    warnings = len(findings) - len(errors)
-    return rehearsal.add("validate", True, f"{warnings} warning(s)" if warnings else "", began)
+    plan = rehearsal.loaded.plan
+    rehearsal.plan = plan.name
+    filled = placeholder_env(plan, env)
+    rehearsal.env = {**env, **filled}
+    rehearsal.placeholders = sorted(filled) + [
+        f"SSH key file {path}" for path in sorted(set(missing_key_files(plan).values()))
+    ]
+    warnings = [str(f) for f in findings]
+    summary = f"{len(warnings)} warning(s): {warnings[0]}" if warnings else ""
+    return rehearsal.record("validate", [], began, summary)
 
 
-def _where(loaded: Any) -> dict[str, Any]:
-    return {"where": loaded, "path": str(loaded.path)}
+def _located(rehearsal: Rehearsal) -> dict[str, Any]:
+    assert rehearsal.loaded is not None
+    return {"where": rehearsal.loaded, "path": str(rehearsal.loaded.path)}
 
 
 def _source(change: Change | None) -> str:
@@ -92,68 +116,72 @@ def _source(change: Change | None) -> str:
     return ""
 
 
-async def apply(rehearsal: Rehearsal, session: AzureSession, env: Mapping[str, str]) -> bool:
+async def apply(rehearsal: Rehearsal, session: AzureSession) -> bool:
     began = time.monotonic()
+    assert rehearsal.loaded is not None
     plan = rehearsal.loaded.plan
+    view = await engine.preview(session, plan, **_located(rehearsal))
     try:
-        view = await engine.preview(session, plan, **_where(rehearsal.loaded))
         engine.refuse_unsafe(view)
-        secrets = engine.resolve_secrets(plan, view.pending, env)
-        tasks = engine.apply_tasks(session, view, secrets)
-        report = await engine.run(tasks, parallelism=PARALLELISM)
     except AzlabError as exc:
-        return rehearsal.add("apply", False, exc.message, began)
+        return rehearsal.record("apply", [exc.message], began)
+    secrets = vm_secrets(plan, view.pending, rehearsal.env)
+    report = await engine.run(engine.apply_tasks(session, view, secrets), parallelism=PARALLELISM)
     by_key = {c.key: c for c in view.changes}
-    failed = [
-        f"{_source(by_key.get(o.key))}{o.label}: {o.status.value}"
-        + (f": {o.error}" if o.error else "")
-        for o in report.failed
-    ]
-    detail = "; ".join(failed) if failed else f"{len(report.outcomes)} operations"
-    return rehearsal.add("apply", not failed, detail, began)
+    failed = [o for o in report.failed if o.status is Status.FAILED]
+    problems = [f"{_source(by_key.get(o.key))}{o.label}: {o.error or 'failed'}" for o in failed]
+    blocked = [o.label for o in report.failed if o.status is Status.BLOCKED]
+    if blocked:
+        problems.append("not run, as they need what failed: " + ", ".join(blocked))
+    return rehearsal.record("apply", problems, began, f"{len(report.outcomes)} operations")
 
 
 async def converge(rehearsal: Rehearsal, session: AzureSession) -> bool:
+    """Plan again right after apply: anything still to change never converges."""
     began = time.monotonic()
-    view = await engine.preview(session, rehearsal.loaded.plan, **_where(rehearsal.loaded))
-    pending = view.pending
-    if not pending:
-        return rehearsal.add("plan again", True, "no changes", began)
-    listing = "; ".join(
-        f"{_source(c)}{c.kind.label} {c.name} keeps changing: {c.action.value} "
-        + ", ".join(f"{f.name} {f.old!r} -> {f.new!r}" for f in c.fields)
-        for c in pending[:5]
-    )
-    return rehearsal.add("plan again", False, listing, began)
+    assert rehearsal.loaded is not None
+    view = await engine.preview(session, rehearsal.loaded.plan, **_located(rehearsal))
+    problems = [
+        f"{_source(c)}{c.kind.label} {c.name} keeps changing: {c.action.value}"
+        + (
+            ": " + ", ".join(f"{f.name} {f.old!r} -> {f.new!r}" for f in c.fields)
+            if c.fields
+            else ""
+        )
+        + (f" ({c.reason})" if c.reason and not c.fields else "")
+        for c in view.pending
+    ]
+    return rehearsal.record("plan again", problems, began, "no changes")
 
 
 async def week(
-    rehearsal: Rehearsal, session: AzureSession, week_of: date, actions: ActionLog
+    rehearsal: Rehearsal,
+    session: AzureSession,
+    week_of: date,
+    log: RequestLog,
+    progress: Callable[[str], None],
 ) -> bool:
     began = time.monotonic()
+    assert rehearsal.loaded is not None
     plan = rehearsal.loaded.plan
     start, end = week_bounds(plan, week_of)
-    result = await simulate_week(session, plan, start, end, actions)
+    result = await simulate_week(session, plan, start, end, log, progress)
     rehearsal.week = result
-    detail = (
-        f"{result.ticks} ticks, {result.acting_ticks} acted"
-        if result.ok
-        else "; ".join(result.problems[:5])
-    )
-    return rehearsal.add("week of ticks", result.ok, detail, began)
+    summary = f"{result.ticks} ticks, azlab ran {result.ticks_run}, {result.ticks_acted} acted"
+    return rehearsal.record("week of ticks", result.problems, began, summary)
 
 
 async def destroy(rehearsal: Rehearsal, session: AzureSession) -> bool:
+    """Destroy with the disks, then look across the subscription for anything still owned."""
     began = time.monotonic()
+    assert rehearsal.loaded is not None
     plan = rehearsal.loaded.plan
     view = await engine.destroy_preview(session, plan, keep_disks=False)
-    tasks = engine.apply_tasks(session, view, {}, delete_disks=True)
-    report = await engine.run(tasks, parallelism=PARALLELISM)
-    left = [o for o in await observe(session, plan.resource_group) if o.owned_by(plan.name)]
-    if report.failed or left:
-        detail = "; ".join(
-            [f"{o.label}: {o.error or o.status.value}" for o in report.failed]
-            + [f"{o.kind.label} {o.name} is still there" for o in left]
-        )
-        return rehearsal.add("destroy", False, detail, began)
-    return rehearsal.add("destroy", True, f"{len(report.outcomes)} deleted, nothing left", began)
+    report = await engine.run(
+        engine.apply_tasks(session, view, {}, delete_disks=True), parallelism=PARALLELISM
+    )
+    left = await owned_anywhere(session, plan.name)
+    problems = [f"{o.label}: {o.error or o.status.value}" for o in report.failed]
+    problems += [f"{o.kind.label} {o.name} is still there" for o in left]
+    summary = f"{len(report.outcomes)} deleted, nothing owned left"
+    return rehearsal.record("destroy", problems, began, summary)

@@ -1,54 +1,78 @@
-"""A simulated week of schedule ticks against a sandbox, checked from outside.
+"""A simulated week of schedule ticks against the sandbox, checked from outside.
 
-Every 5 minutes of simulated time the schedules are evaluated. When what they
-want has changed since the last tick, the sandbox is observed with one status
-list (in between, nothing but a tick changes a VM's power state, so the last
-observation still holds). Where a VM is not where its group's schedule wants
-it, azlab's tick runs at that instant; then the sandbox is observed again and
-every VM must be where the schedule wants it. The order of the power actions the sandbox
-received is checked against the plan itself (tiers, `depends_on`), and the
-running hours per group are counted from the observations.
+Every 5 minutes of simulated time, each group's desired state is evaluated
+and azlab's tick runs at that instant. A tick depends only on its inputs: the
+desired states, each VM's observed power and provisioning state, and which
+VMs a hold or exclusion tag protects at that instant. When they equal those of
+the last tick that sent nothing, the tick would send nothing again, so it is
+not run; this keeps a quiet tick free and a week of a 50-VM plan in seconds.
+
+After every tick the VMs must be where their group's schedule wants them. The
+observation (one list call) is taken again only when the sandbox's request log
+shows a write since the last one; nothing else changes a VM in the sandbox.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from azlab.azure.session import AzureSession
 from azlab.power import tick as ticking
-from azlab.power.steps import DEALLOCATED, RUNNING
-from azlab.power.watch import VmState, list_states
+from azlab.rehearse.checks import RUNNING, action_problems, order_problems
+from azlab.rehearse.observe import RequestLog, Seen, power_states
+from azlab.schedule.desired import desired_state
+from azlab.schedule.forecast import week_figures
+from azlab.schedule.model import Schedule, from_plan
+from azlab.schedule.overrides import EXCLUDE_TAG, HOLD_TAG, override
 
-STEP = timedelta(minutes=5)
-# (vm name, action) in the order the sandbox received them
-ActionLog = Callable[[], list[tuple[str, str]]]
+TICK_MINUTES = 5
+STEP = timedelta(minutes=TICK_MINUTES)
+HOUR = timedelta(hours=1)
+# Power operations finish at once in the rehearsal's sandbox; a VM that keeps failing
+# (an injected AllocationFailed) must not hold every tick for Azure's long deadline.
+TICK_DEADLINE = 10.0
+TickInputs = tuple[tuple[tuple[str, str | None], ...], tuple[tuple[str, str, str, str | None], ...]]
 
 
 @dataclass
 class GroupWeek:
     group: str
     vms: int
-    running_hours: float = 0.0  # hours with at least one VM of the group running
-    vm_hours: float = 0.0
-    week_hours: float = 0.0
+    week_hours: float
+    schedule: str | None = None
+    scheduled_hours: float | None = None  # what the schedule alone gives (forecast)
+    running_ticks: int = 0  # ticks after which at least one VM of the group ran
+    vm_ticks: int = 0  # VMs running, summed over ticks
     transitions: int = 0
 
     @property
+    def running_hours(self) -> float:
+        return self.running_ticks * TICK_MINUTES / 60
+
+    @property
+    def vm_hours(self) -> float:
+        return self.vm_ticks * TICK_MINUTES / 60
+
+    @property
     def saved_share(self) -> float:
+        """Compute hours saved against every VM of the group running all week."""
         always_on = self.vms * self.week_hours
         return 0.0 if always_on == 0 else 1 - self.vm_hours / always_on
 
 
 @dataclass
 class WeekResult:
-    start: datetime
+    start: datetime  # UTC
     end: datetime
+    zone: str
     ticks: int = 0
-    acting_ticks: int = 0
+    ticks_run: int = 0  # ticks azlab ran (the others had the inputs of a quiet one)
+    ticks_acted: int = 0
+    observations: int = 0
     groups: dict[str, GroupWeek] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -57,114 +81,197 @@ class WeekResult:
         return not self.problems
 
 
+def week_zone(plan: Any) -> ZoneInfo:
+    """The first schedule's time zone, or UTC for a plan without schedules."""
+    return ZoneInfo(plan.schedules[0].timezone if plan.schedules else "UTC")
+
+
 def week_bounds(plan: Any, week_of: date) -> tuple[datetime, datetime]:
-    """Monday 00:00 to the next Monday 00:00, local to the plan's first schedule (or UTC)."""
-    zone: Any = timezone.utc
-    if plan.schedules:
-        zone = ZoneInfo(plan.schedules[0].timezone)
+    """Monday 00:00 to the next Monday 00:00 local: 167 or 169 hours across a DST change."""
+    zone = week_zone(plan)
     monday = week_of - timedelta(days=week_of.weekday())
     start = datetime.combine(monday, time(0, 0), tzinfo=zone)
     end = datetime.combine(monday + timedelta(days=7), time(0, 0), tzinfo=zone)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def _members(plan: Any) -> dict[str, list[str]]:
-    return {g.name: [vm.name.lower() for vm in g.vms] for g in plan.groups}
+class Wants:
+    """Each group's desired state at an instant, evaluated once per schedule."""
 
+    def __init__(self, plan: Any) -> None:
+        self.schedules: dict[str, Schedule] = {s.name: from_plan(s) for s in plan.schedules}
+        self.group_schedule = {g.name: g.schedule for g in plan.groups}
 
-def out_of_place(
-    plan: Any, wants: Mapping[str, str | None], states: Mapping[str, VmState]
-) -> list[str]:
-    """VMs whose group wants a state they are not in (the sandbox has no holds or exclusions)."""
-    wrong = []
-    for group, vms in _members(plan).items():
-        want = wants.get(group)
-        for vm in vms:
-            state = states.get(vm)
-            if want is not None and state is not None and state.power != want:
-                wrong.append(vm)
-    return wrong
-
-
-def order_problems(plan: Any, actions: list[tuple[str, str]]) -> list[str]:
-    """Actions that came before an action they must follow, by the plan's tiers and groups."""
-    where = {vm.name.lower(): (g.name, vm.tier) for g in plan.groups for vm in g.vms}
-    depends = {g.name: set(g.depends_on) for g in plan.groups}
-    position = {(vm, verb): n for n, (vm, verb) in enumerate(actions)}
-    problems = []
-    for (vm, verb), n in position.items():
-        if vm not in where:
-            continue
-        group, tier = where[vm]
-        for (other, other_verb), m in position.items():
-            if other_verb != verb or other not in where or m <= n:
-                continue
-            other_group, other_tier = where[other]
-            if verb == "start":
-                first = (other_group == group and other_tier < tier) or other_group in depends[
-                    group
-                ]
+    def at(self, at: datetime) -> tuple[dict[str, str | None], dict[str, str]]:
+        states = {name: desired_state(s, at) for name, s in self.schedules.items()}
+        wants: dict[str, str | None] = {}
+        reasons: dict[str, str] = {}
+        for group, name in self.group_schedule.items():
+            if name is None or name not in states:
+                wants[group], reasons[group] = None, "no schedule"
             else:
-                first = (other_group == group and other_tier > tier) or group in depends[
-                    other_group
-                ]
-            if first:
-                problems.append(f"{verb} {vm} came before {verb} {other}, which must go first")
-    return problems
+                wants[group], reasons[group] = states[name].power, states[name].reason
+        return wants, reasons
+
+
+def overrides(seen: Mapping[str, Seen], at: datetime) -> dict[str, str]:
+    """VMs a hold or exclusion tag protects at `at`, with why."""
+    found = {}
+    for vm, state in seen.items():
+        if EXCLUDE_TAG in state.tags or HOLD_TAG in state.tags:
+            why = override(state.tags, at)
+            if why is not None:
+                found[vm] = why
+    return found
+
+
+def tick_inputs(
+    wants: Mapping[str, str | None], seen: Mapping[str, Seen], protected: Mapping[str, str]
+) -> TickInputs:
+    return (
+        tuple(sorted(wants.items())),
+        tuple(sorted((vm, s.power, s.provisioning, protected.get(vm)) for vm, s in seen.items())),
+    )
+
+
+class Misplaced:
+    """Runs of ticks in which a VM was not where its schedule wanted it, one problem per run."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self.open: dict[str, tuple[datetime, datetime, str, str]] = {}
+        self.problems: list[str] = []
+
+    def see(self, at: datetime, wrong: Mapping[str, tuple[str, str]]) -> None:
+        for vm in [v for v in self.open if v not in wrong]:
+            self._close(vm)
+        for vm, (state, want) in wrong.items():
+            first, _, was, wanted = self.open.get(vm, (at, at, state, want))
+            if (was, wanted) != (state, want):
+                self._close(vm)
+                first = at
+            self.open[vm] = (first, at, state, want)
+
+    def close(self) -> None:
+        for vm in list(self.open):
+            self._close(vm)
+
+    def _close(self, vm: str) -> None:
+        first, last, state, want = self.open.pop(vm)
+        span = f"at {self.when(first)}"
+        if last > first:
+            span = f"from {self.when(first)} to {self.when(last + STEP)}"
+        self.problems.append(f"{vm} was {state} {span} while its schedule wanted {want}")
+
+    def when(self, at: datetime) -> str:
+        return at.astimezone(self.zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 async def simulate_week(
-    session: AzureSession, plan: Any, start: datetime, end: datetime, actions: ActionLog
+    session: AzureSession,
+    plan: Any,
+    start: datetime,
+    end: datetime,
+    log: RequestLog,
+    progress: Callable[[str], None] = lambda _: None,
+    *,
+    deadline: float = TICK_DEADLINE,
 ) -> WeekResult:
-    result = WeekResult(start, end)
-    members = _members(plan)
-    for group, vms in members.items():
-        result.groups[group] = GroupWeek(
-            group, len(vms), week_hours=(end - start) / timedelta(hours=1)
-        )
-    previous: dict[str, str | None] | None = None
-    states: dict[str, VmState] = {}
+    zone = week_zone(plan)
+    result = WeekResult(start, end, zone.key)
+    members = {g.name: [vm.name.lower() for vm in g.vms] for g in plan.groups}
+    _groups(result, plan, start, end)
+    wants_at = Wants(plan)
+    misplaced = Misplaced(zone)
+    seen = await power_states(session, plan.resource_group)
+    observed_at = log.mark()
+    result.observations += 1
+    quiet: TickInputs | None = None
+    last_wanted: dict[str, str] = {}
     at = start
     while at < end:
         result.ticks += 1
-        wants, reasons = ticking.group_wants(plan, at)
-        if wants != previous:
-            states = await list_states(session, plan.resource_group)
-        if out_of_place(plan, wants, states):
-            result.acting_ticks += 1
-            sent_before = len(actions())
+        wants, reasons = wants_at.at(at)
+        if log.writes_since(observed_at):
+            seen = await power_states(session, plan.resource_group)
+            observed_at = log.mark()
+            result.observations += 1
+        protected = overrides(seen, at)
+        inputs = tick_inputs(wants, seen, protected)
+        if inputs != quiet:
+            result.ticks_run += 1
+            mark = log.mark()
             report = await ticking.enforce(
                 session,
                 plan,
                 wants,
                 reasons,
                 at,
-                deadline_seconds=60,
+                deadline_seconds=deadline,
                 poll_interval=0.01,
                 retry_delay=0.05,
             )
-            sent = actions()[sent_before:]
-            result.problems += [f"{at:%a %H:%M} UTC: {p}" for p in order_problems(plan, sent)]
-            states = await list_states(session, plan.resource_group)
-            for vm in out_of_place(plan, wants, states):
-                detail = next((r.detail for r in report.results.values() if r.vm.lower() == vm), "")
-                result.problems.append(
-                    f"{at:%a %H:%M} UTC: {vm} is {states[vm].power}, the schedule wants "
-                    f"{wants[_group_of(members, vm)]} {detail}".rstrip()
-                )
-        for group, vms in members.items():
-            running = sum(1 for vm in vms if vm in states and states[vm].power == RUNNING)
-            week = result.groups[group]
-            week.vm_hours += running * STEP / timedelta(hours=1)
-            if running:
-                week.running_hours += STEP / timedelta(hours=1)
-            was = (previous or {}).get(group)
-            if wants.get(group) in (RUNNING, DEALLOCATED) and was not in (None, wants[group]):
-                week.transitions += 1
-        previous = dict(wants)
+            actions = log.actions_since(mark)
+            stamp = misplaced.when(at)
+            found = action_problems(plan, wants, seen, protected, actions)
+            found += order_problems(plan, actions)
+            found += [
+                f"{r.vm}: {r.result}" + (f" ({r.detail})" if r.detail else "")
+                for r in report.results.values()
+                if r.result in ("failed", "blocked")
+            ]
+            result.problems += [f"{stamp}: {p}" for p in found]
+            if log.writes_since(mark):
+                result.ticks_acted += 1
+                seen = await power_states(session, plan.resource_group)
+                observed_at = log.mark()
+                result.observations += 1
+            else:
+                quiet = inputs
+        wrong = {
+            vm: (seen[vm].power if vm in seen else "missing", want)
+            for group, want in wants.items()
+            if want is not None
+            for vm in members[group]
+            if vm not in protected and (vm not in seen or seen[vm].power != want)
+        }
+        misplaced.see(at, wrong)
+        _tally(result, members, seen, wants, last_wanted)
         at += STEP
+        if at < end and at.astimezone(zone).time() == time(0, 0):
+            progress(f"simulated up to {misplaced.when(at)}, {result.ticks_acted} tick(s) acted")
+    misplaced.close()
+    result.problems += misplaced.problems
     return result
 
 
-def _group_of(members: Mapping[str, list[str]], vm: str) -> str:
-    return next(g for g, vms in members.items() if vm in vms)
+def _groups(result: WeekResult, plan: Any, start: datetime, end: datetime) -> None:
+    hours = (end - start) / HOUR
+    monday = start.astimezone(week_zone(plan)).date()
+    for group in plan.groups:
+        week = GroupWeek(group.name, len(group.vms), hours, group.schedule)
+        schedule = plan.schedule(group.schedule) if group.schedule else None
+        # The forecast covers the schedule's own local week: comparable when the zones agree.
+        if schedule is not None and schedule.timezone == result.zone:
+            week.scheduled_hours = week_figures(from_plan(schedule), monday).running_hours
+        result.groups[group.name] = week
+
+
+def _tally(
+    result: WeekResult,
+    members: Mapping[str, list[str]],
+    seen: Mapping[str, Seen],
+    wants: Mapping[str, str | None],
+    last: dict[str, str],
+) -> None:
+    for group, vms in members.items():
+        running = sum(1 for vm in vms if vm in seen and seen[vm].power == RUNNING)
+        week = result.groups[group]
+        week.vm_ticks += running
+        week.running_ticks += 1 if running else 0
+        want = wants.get(group)
+        if want is not None:
+            # A change of what the schedule wants, across any stretch without a desired state.
+            if last.get(group, want) != want:
+                week.transitions += 1
+            last[group] = want
