@@ -55,6 +55,7 @@ def _week_data(week: WeekResult) -> dict[str, Any]:
         "ticks_run": week.ticks_run,
         "ticks_acted": week.ticks_acted,
         "observations": week.observations,
+        "requests": week.requests,
         "groups": [
             {
                 "group": g.group,

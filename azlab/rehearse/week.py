@@ -72,7 +72,8 @@ class WeekResult:
     ticks: int = 0
     ticks_run: int = 0  # ticks azlab ran (the others had the inputs of a quiet one)
     ticks_acted: int = 0
-    observations: int = 0
+    observations: int = 0  # the rehearsal's own status lists
+    requests: int = 0  # every ARM request of the week, the ticks' and the observations'
     groups: dict[str, GroupWeek] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -183,6 +184,7 @@ async def simulate_week(
     _groups(result, plan, start, end)
     wants_at = Wants(plan)
     misplaced = Misplaced(zone)
+    first_request = log.mark()
     seen = await power_states(session, plan.resource_group)
     observed_at = log.mark()
     result.observations += 1
@@ -242,6 +244,7 @@ async def simulate_week(
             progress(f"simulated up to {misplaced.when(at)}, {result.ticks_acted} tick(s) acted")
     misplaced.close()
     result.problems += misplaced.problems
+    result.requests = log.mark() - first_request
     return result
 
 
