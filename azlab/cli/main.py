@@ -76,9 +76,9 @@ def _run(args: list[str]) -> int:
     from azlab.cli.logs import configure_logging
 
     configure_logging()
-    _register_commands()
     err = Console(stderr=True, highlight=False)
     try:
+        _register_commands()
         rc = app(args=args, standalone_mode=False)
     except AzlabError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
@@ -96,6 +96,19 @@ def _run(args: list[str]) -> int:
     except ClickException as exc:  # usage errors: bad option, missing argument
         exc.show()
         return int(exc.exit_code)
+    except Exception as exc:  # a bug: one line for the user, the traceback in the debug log
+        import logging
+
+        from azlab.redact import redact
+
+        logging.getLogger("azlab").debug("unexpected error", exc_info=True)
+        err.print(
+            f"error: azlab failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}",
+            markup=False,
+            soft_wrap=True,
+        )
+        err.print("  hint: run again with AZLAB_LOG_LEVEL=DEBUG for the details", markup=False)
+        return 1
     return rc if isinstance(rc, int) else 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from azlab import __version__
 from azlab.cli.main import main
 
@@ -22,3 +24,18 @@ def test_console_script_runs_as_module() -> None:
         [sys.executable, "-m", "azlab", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == f"azlab {__version__}"
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from azlab.cli import validate
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something azlab did not expect")
+
+    monkeypatch.setattr(validate, "check_plan", broken)
+    assert main(["validate", "plans/lynclab.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "azlab failed unexpectedly: RuntimeError: something azlab did not expect" in err
+    assert "Traceback" not in err
