@@ -5,10 +5,15 @@ Driven by the real azure-storage-blob client against the sandbox's Azurite.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +27,11 @@ from azure.storage.blob import (
     generate_blob_sas,
 )
 
+from azlab.sandbox.control import SandboxControl
 from azlab.sandbox.pytest_plugin import Clients
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
-from azlab.sandbox.storage.gateway_copy import crc64, parse_range
+from azlab.sandbox.storage.gateway_pages import crc64, parse_range
 from azlab.sandbox.storage.gateway_settings import BlobLimits, parse_limits, parse_storage_faults
 from azlab.sandbox.storage.limits import BlobBuckets
 from azlab.sandbox.storage.sharedkey import string_to_sign
@@ -36,9 +42,23 @@ MIB = 1024 * 1024
 # pure parts
 
 
+def reference_crc64(data: bytes) -> int:
+    """Bit by bit, as azure-storage-net's Crc64.cs defines it: reflected polynomial
+    0x9A6C9329AC4BC9B5, all ones in and out."""
+    crc = 0xFFFFFFFFFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x9A6C9329AC4BC9B5 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFFFFFFFFFF
+
+
 def test_crc64_is_the_services_checksum() -> None:
     # The CRC-64/NVME check value; the service's x-ms-content-crc64 is it, little-endian.
     assert crc64(b"123456789") == "iJh5CoYUi64="
+    for size in (0, 1, 511, 512, 4099):
+        data = os.urandom(size)
+        assert base64.b64decode(crc64(data)) == reference_crc64(data).to_bytes(8, "little")
 
 
 def test_ranges_and_settings_parse() -> None:
@@ -148,7 +168,9 @@ def test_put_page_from_url_copies_ranges_across_accounts(
             source_etag=etag,
             source_match_condition=MatchConditions.IfNotModified,
         )
-        assert answer["etag"]
+        assert answer["etag"] and answer["last_modified"]
+        assert answer["blob_sequence_number"] == 0 and answer["request_server_encrypted"]
+        assert base64.b64encode(answer["content_crc64"]).decode() == crc64(data)
     assert target.download_blob().readall() == source.download_blob().readall()
     ranges = [(r.start, r.end) for r in target.list_page_ranges() if not r.cleared]
     assert ranges == [(r.start, r.end) for r in source.list_page_ranges() if not r.cleared]
@@ -184,21 +206,52 @@ def test_put_page_from_url_answers_like_azure_on_bad_input(
     with pytest.raises(HttpResponseError) as past:
         target.upload_pages_from_url(url, offset=0, length=512, source_offset=9 * MIB)
     assert past.value.status_code == 416
+    with pytest.raises(HttpResponseError) as tail:  # starts inside the blob, ends past it
+        target.upload_pages_from_url(url, offset=0, length=4 * MIB, source_offset=6 * MIB)
+    assert tail.value.status_code == 416
+    with pytest.raises(HttpResponseError) as damaged:
+        target.upload_pages_from_url(
+            url, offset=0, length=512, source_offset=0, source_content_md5=b"0" * 16
+        )
+    assert damaged.value.status_code == 400 and damaged.value.error_code == "Md5Mismatch"
+    first = source.download_blob(offset=0, length=512).readall()
+    target.upload_pages_from_url(
+        url, offset=0, length=512, source_offset=0, source_content_md5=hashlib.md5(first).digest()
+    )
+    assert target.download_blob(offset=0, length=512).readall() == first
+
+
+def test_gateway_checksum_agrees_with_azurites(storage: Sandbox, clients: Clients) -> None:
+    # Azurite computes x-ms-content-crc64 for a Put Page with code of its own.
+    blob = account(clients, "stcrc01").get_blob_client("vhds", "crc.vhd")
+    blob.create_page_blob(MIB)
+    data = os.urandom(MIB)
+    answer = blob.upload_page(data, offset=0, length=MIB)
+    assert base64.b64encode(answer["content_crc64"]).decode() == crc64(data)
 
 
 def test_copy_blob_is_pending_then_succeeds(storage: Sandbox, clients: Clients) -> None:
     storage.emulator._apply_settings(Settings(page_size=5).with_changes({"copy_speed": "8MiB/s"}))
     source, _ = sparse_source(account(clients, "stcopy01"))
-    target = account(clients, "stcopy02").get_blob_client("vhds", "copy.vhd")
+    container = account(clients, "stcopy02").get_container_client("vhds")
+    target = container.get_blob_client("copy.vhd")
     started = target.start_copy_from_url(sas_url(source))
     assert started["copy_status"] == "pending"
     progress = []
+    listed = next(b for b in container.list_blobs(include=["copy"]) if b.name == "copy.vhd")
     while (props := target.get_blob_properties()).copy.status == "pending":
         progress.append(int(props.copy.progress.split("/")[0]))
         time.sleep(0.1)
     assert props.copy.status == "success" and props.copy.progress == f"{8 * MIB}/{8 * MIB}"
     assert len(progress) >= 3 and progress == sorted(progress) and progress[-1] > progress[0]
     assert target.download_blob().readall() == source.download_blob().readall()
+    # List Blobs shows the copy as blob properties do, and names the gateway as its source.
+    assert listed.copy.status == "pending" and listed.copy.id == started["copy_id"]
+    assert int(listed.copy.progress.split("/")[0]) < 8 * MIB and listed.copy.completion_time is None
+    gateway = source.url.rsplit("/", 3)[0]
+    assert props.copy.source.startswith(gateway)
+    (done,) = container.list_blobs(include=["copy"])
+    assert done.copy.status == "success" and done.copy.source.startswith(gateway)
 
 
 def test_abort_and_failure_leave_a_zero_length_blob(storage: Sandbox, clients: Clients) -> None:
@@ -211,6 +264,8 @@ def test_abort_and_failure_leave_a_zero_length_blob(storage: Sandbox, clients: C
     target.abort_copy(copy["copy_id"])
     props = target.get_blob_properties()
     assert props.copy.status == "aborted" and props.size == 0
+    listed = next(b for b in service.get_container_client("vhds").list_blobs(include=["copy"]))
+    assert listed.name == "aborted.vhd" and listed.copy.status == "aborted" and listed.size == 0
     with pytest.raises(HttpResponseError) as nothing:
         target.abort_copy(copy["copy_id"])
     assert nothing.value.error_code == "NoPendingCopyOperation"
@@ -270,3 +325,38 @@ def test_injected_faults_hit_the_chosen_operation(storage: Sandbox, clients: Cli
     )
     with pytest.raises(Exception):  # noqa: B017 - the connection is closed without an answer
         blob.download_blob().readall()
+    storage.emulator._apply_settings(
+        Settings(page_size=5).with_changes({"storage_faults": "503=1@put-page,delay=300ms@get"})
+    )
+    began = time.monotonic()
+    assert blob.download_blob().readall() == b"still writable"
+    assert time.monotonic() - began >= 0.3
+    pages = service.get_blob_client("vhds", "p.vhd")
+    pages.create_page_blob(4096)  # not a put-page: untouched
+    with pytest.raises(HttpResponseError) as busy:
+        pages.upload_page(b"x" * 512, offset=0, length=512)
+    assert busy.value.status_code == 503 and busy.value.error_code == "ServerBusy"
+
+
+def test_control_api_and_cli_set_the_gateway(storage: Sandbox, tmp_path: Path) -> None:
+    control = SandboxControl(storage.control_url, str(storage.ca_file))
+    shown = control.settings(
+        copy_speed="64MiB/s", blob_limits="azure", storage_faults="503=0.1@get,seed=4"
+    )
+    gateway = storage.storage.gateway if storage.storage else None
+    assert gateway is not None and gateway.settings.copy_speed == 64 * MIB
+    assert gateway.settings.limits == BlobLimits(60 * MIB, 500)
+    assert shown["storage_faults"]["error_503"] == {"get": 0.1}
+    # What the API shows, it takes back.
+    again = control.settings(**{k: shown[k] for k in ("blob_limits", "storage_faults")})
+    assert again == shown
+    control.settings(blob_limits="off", storage_faults="", copy_speed="0")
+    assert not gateway.settings.limits.on and gateway.settings.copy_speed == 0
+    start = ["sandbox", "start", "--data", str(tmp_path), "--blob-limits", "fast"]
+    refused = subprocess.run(
+        [sys.executable, "-m", "azlab", *start],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2 and "'fast' is not a rate" in refused.stderr

@@ -3,9 +3,10 @@
 Every storage account's blob endpoint points here. Requests pass through to
 Azurite untouched and streamed, authenticated by Azurite as before, except:
 - Put Page From URL, which Azurite does not implement: the gateway reads the
-  source range through its URL and writes it with a Put Page (`gateway_copy`);
+  source range through its URL and writes it with a Put Page (`gateway_pages`);
 - Copy Blob, which Azurite finishes at once: the gateway shows it `pending`
-  with a growing `x-ms-copy-progress`, and supports abort and failure;
+  with a growing `x-ms-copy-progress`, and supports abort and failure
+  (`gateway_copy`), in blob properties and in List Blobs (`gateway_listing`);
 - per-blob throughput limits answered with 503 ServerBusy, and injected faults.
 It runs on its own thread and event loop, so bulk data never stalls ARM.
 """
@@ -22,9 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 from azlab.errors import SandboxError
-from azlab.sandbox.storage import sharedkey
-from azlab.sandbox.storage.gateway_copy import CopyTracker, put_page_from_url
+from azlab.sandbox.storage import gateway_listing, sharedkey
+from azlab.sandbox.storage.gateway_copy import CopyTracker
 from azlab.sandbox.storage.gateway_errors import storage_error
+from azlab.sandbox.storage.gateway_pages import put_page_from_url
 from azlab.sandbox.storage.gateway_settings import GatewaySettings
 from azlab.sandbox.storage.limits import BlobBuckets
 
@@ -154,6 +156,13 @@ class StorageGateway:
             return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self._upstream_port()}"))
         return url
 
+    def from_upstream(self, url: str) -> str:
+        """An Azurite URL (as Azurite reports copy sources), pointed at this gateway."""
+        parts = urlsplit(url)
+        if parts.hostname == "127.0.0.1" and parts.port == self._upstream_port():
+            return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.port}"))
+        return url
+
     # requests
     async def handle(self, request: web.Request) -> web.StreamResponse:
         kind = operation_kind(request)
@@ -178,8 +187,32 @@ class StorageGateway:
             return await self.copies.start(request, account, container, blob)
         if request.method == "PUT" or request.method == "DELETE":
             self.copies.forget(account, container, blob)
-        alter = self.copies.headers_for(account, container, blob) if kind == "get" else None
+        if kind == "get" and not blob and gateway_listing.lists_copies(request):
+            return await self.forward(
+                request,
+                rewrite=lambda body: gateway_listing.rewrite(
+                    body,
+                    lambda name: self.copies.properties(account, container, name),
+                    self.from_upstream,
+                ),
+            )
+        alter = None
+        if kind == "get" and blob and "comp" not in request.query:
+            alter = self._blob_properties(account, container, blob)
         return await self.forward(request, alter=alter)
+
+    def _blob_properties(
+        self, account: str, container: str, blob: str
+    ) -> Callable[[dict[str, str]], None]:
+        copy_state = self.copies.headers_for(account, container, blob)
+
+        def alter(headers: dict[str, str]) -> None:
+            if "x-ms-copy-source" in headers:
+                headers["x-ms-copy-source"] = self.from_upstream(headers["x-ms-copy-source"])
+            if copy_state is not None:
+                copy_state(headers)
+
+        return alter
 
     async def _inject(self, request: web.Request, kind: str) -> web.StreamResponse | None:
         faults = self.settings.faults
@@ -203,9 +236,11 @@ class StorageGateway:
         alter: Callable[[dict[str, str]], None] | None = None,
         replace: Mapping[str, str] | None = None,
         sign_as: tuple[str, str] | None = None,
+        rewrite: Callable[[bytes], bytes] | None = None,
     ) -> web.StreamResponse:
         """Send the request to Azurite as it came (or with `replace`d headers, signed again
-        with `sign_as` = (account, key) when it used Shared Key), and stream the answer back."""
+        with `sign_as` = (account, key) when it used Shared Key), and stream the answer back
+        (`alter`ing its headers; read whole and `rewrite`n when it is a 200)."""
         assert self.client is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         if replace:
@@ -231,6 +266,10 @@ class StorageGateway:
             answer = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
             if alter is not None:
                 alter(answer)
+            if rewrite is not None and upstream.status == 200:
+                body = rewrite(await upstream.read())
+                answer.pop("Content-MD5", None)
+                return web.Response(status=200, body=body, headers=answer)
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
             response.headers.update(answer)
             if upstream.content_length is not None:

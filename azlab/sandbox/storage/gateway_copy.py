@@ -1,212 +1,25 @@
-"""Server-side copies the gateway supplies: Put Page From URL and an asynchronous Copy Blob."""
+"""Asynchronous Copy Blob with the states Azure shows: Azurite copies at once, the gateway
+reports the copy `pending` with growing progress, and supports abort and failure."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from aiohttp import web
-from azure.storage.extensions import checksums
 
 from azlab.sandbox.storage import sharedkey
+from azlab.sandbox.storage.gateway_auth import Refused, authorize
 from azlab.sandbox.storage.gateway_errors import VERSION, base_headers, storage_error
+from azlab.sandbox.storage.gateway_pages import PAGE
 
 if TYPE_CHECKING:
     from azlab.sandbox.storage.gateway import StorageGateway
-
-PAGE = 512
-MAX_PAGES_BYTES = 4 * 1024 * 1024
-SOURCE_CONDITIONS = {
-    "x-ms-source-if-match": "If-Match",
-    "x-ms-source-if-none-match": "If-None-Match",
-    "x-ms-source-if-modified-since": "If-Modified-Since",
-    "x-ms-source-if-unmodified-since": "If-Unmodified-Since",
-}
-DESTINATION_CONDITIONS = (
-    "If-Match",
-    "If-None-Match",
-    "If-Modified-Since",
-    "If-Unmodified-Since",
-    "x-ms-lease-id",
-    "x-ms-if-sequence-number-le",
-    "x-ms-if-sequence-number-lt",
-    "x-ms-if-sequence-number-eq",
-)
-
-
-def crc64(data: bytes) -> str:
-    """`x-ms-content-crc64` as the service sends it: CRC-64 (NVMe polynomial), little-endian."""
-    return base64.b64encode(checksums.crc64.compute(data, 0).to_bytes(8, "little")).decode()
-
-
-def parse_range(header: str | None) -> tuple[int, int] | None:
-    """`bytes=0-511` -> (0, 512), half-open; None when absent or malformed."""
-    if not header or not header.startswith("bytes="):
-        return None
-    try:
-        start, end = (int(x) for x in header[len("bytes=") :].split("-", 1))
-    except ValueError:
-        return None
-    return (start, end + 1) if end >= start >= 0 else None
-
-
-class Refused(Exception):
-    def __init__(self, answer: web.Response) -> None:
-        self.answer = answer
-
-
-def authorize(gateway: StorageGateway, request: web.Request, account: str) -> str | None:
-    """The account key to sign forwarded requests with, or None for SAS (Azurite checks it)."""
-    if "sig" in request.query:
-        return None
-    key = gateway.accounts.get(account)
-    authorization = request.headers.get("Authorization", "")
-    if key is None or not authorization:
-        raise Refused(
-            storage_error(
-                401 if not authorization else 403,
-                "NoAuthenticationInformation" if not authorization else "AuthenticationFailed",
-                "Server failed to authenticate the request.",
-            )
-        )
-    if not sharedkey.verify(
-        authorization,
-        request.method,
-        account,
-        request.raw_path.split("?", 1)[0],
-        dict(request.query),
-        dict(request.headers),
-        key,
-    ):
-        raise Refused(
-            storage_error(
-                403,
-                "AuthenticationFailed",
-                "Server failed to authenticate the request. Make sure the value of "
-                "Authorization header is formed correctly including the signature.",
-            )
-        )
-    return key
-
-
-async def put_page_from_url(
-    gateway: StorageGateway, request: web.Request, account: str
-) -> web.Response:
-    try:
-        key = authorize(gateway, request, account)
-        destination = parse_range(request.headers.get("x-ms-range") or request.headers.get("Range"))
-        source = parse_range(request.headers.get("x-ms-source-range"))
-        _check_ranges(destination, source)
-        assert destination is not None and source is not None
-        data = await _read_source(gateway, request, source)
-    except Refused as refused:
-        return refused.answer
-    return await _write_pages(gateway, request, account, key, destination, data)
-
-
-def _check_ranges(destination: tuple[int, int] | None, source: tuple[int, int] | None) -> None:
-    if destination is None or source is None:
-        raise Refused(
-            storage_error(
-                400, "InvalidHeaderValue", "x-ms-range and x-ms-source-range are required."
-            )
-        )
-    length = destination[1] - destination[0]
-    if (
-        destination[0] % PAGE
-        or length % PAGE
-        or source[0] % PAGE
-        or source[1] - source[0] != length
-        or length > MAX_PAGES_BYTES
-    ):
-        raise Refused(
-            storage_error(416, "InvalidPageRange", "The page range specified is invalid.")
-        )
-
-
-async def _read_source(
-    gateway: StorageGateway, request: web.Request, source: tuple[int, int]
-) -> bytes:
-    assert gateway.client is not None
-    url = gateway.to_upstream(request.headers["x-ms-copy-source"])
-    headers = {
-        "x-ms-range": f"bytes={source[0]}-{source[1] - 1}",
-        "x-ms-version": request.headers.get("x-ms-version", VERSION),
-    }
-    for ours, theirs in SOURCE_CONDITIONS.items():
-        if ours in request.headers:
-            headers[theirs] = request.headers[ours]
-    async with gateway.client.get(url, headers=headers) as answer:
-        if answer.status in (304, 412):
-            raise Refused(
-                storage_error(
-                    412,
-                    "SourceConditionNotMet",
-                    "The source condition specified using HTTP conditional header(s) is not met.",
-                )
-            )
-        if answer.status == 416:
-            raise Refused(
-                storage_error(416, "InvalidRange", "The source range is not satisfiable.")
-            )
-        if answer.status >= 400:
-            raise Refused(
-                storage_error(
-                    answer.status if answer.status in (401, 403, 404, 409) else 400,
-                    "CannotVerifyCopySource",
-                    f"The source answered {answer.status} {answer.reason}.",
-                )
-            )
-        data = await answer.read()
-    if len(data) != source[1] - source[0]:
-        raise Refused(storage_error(416, "InvalidRange", "The source range is past its end."))
-    return data
-
-
-async def _write_pages(
-    gateway: StorageGateway,
-    request: web.Request,
-    account: str,
-    key: str | None,
-    destination: tuple[int, int],
-    data: bytes,
-) -> web.Response:
-    assert gateway.client is not None
-    path = request.raw_path.split("?", 1)[0]
-    query = {k: v for k, v in request.query.items()}
-    headers = {
-        "x-ms-range": f"bytes={destination[0]}-{destination[1] - 1}",
-        "x-ms-page-write": "update",
-        "x-ms-version": request.headers.get("x-ms-version", VERSION),
-        "Content-Length": str(len(data)),
-    }
-    for name in DESTINATION_CONDITIONS:
-        if name in request.headers:
-            headers[name] = request.headers[name]
-    if key is not None:
-        headers = sharedkey.sign("PUT", account, path, query, headers, key)
-    url = gateway.upstream + path
-    async with gateway.client.put(url, params=query, headers=headers, data=data) as answer:
-        body = await answer.read()
-        if answer.status != 201:
-            passthrough = {
-                k: v
-                for k, v in answer.headers.items()
-                if k.lower().startswith(("x-ms-", "content-type"))
-            }
-            return web.Response(status=answer.status, body=body, headers=passthrough)
-        out = base_headers()
-        for name in ("ETag", "Last-Modified", "x-ms-blob-sequence-number", "x-ms-request-id"):
-            if name in answer.headers:
-                out[name] = answer.headers[name]
-    out["x-ms-content-crc64"] = crc64(data)
-    out["x-ms-request-server-encrypted"] = "true"
-    return web.Response(status=201, headers=out)
 
 
 @dataclass
@@ -326,22 +139,38 @@ class CopyTracker:
         ) as r:
             return r.status < 400
 
-    def headers_for(self, account: str, container: str, blob: str) -> Any:
+    def properties(self, account: str, container: str, blob: str) -> dict[str, str] | None:
+        """The copy properties Azure would show for the blob now, by header; None when the
+        gateway follows no copy to it. A pending copy has no completion time."""
         job = self.jobs.get((account, container, blob))
         if job is None:
             return None
+        state, copied = job.state(time.monotonic())
+        shown = {
+            "x-ms-copy-id": job.copy_id,
+            "x-ms-copy-status": state,
+            "x-ms-copy-progress": f"{copied}/{job.total}",
+        }
+        if state == "failed":
+            shown["x-ms-copy-status-description"] = "500 InternalError Copy failed."
+        if state in ("aborted", "failed"):
+            shown["x-ms-copy-completion-time"] = formatdate(job.ended_at, usegmt=True)
+        return shown
+
+    def blobs_in(self, account: str, container: str) -> set[str]:
+        return {b for (a, c, b) in self.jobs if (a, c) == (account, container)}
+
+    def headers_for(
+        self, account: str, container: str, blob: str
+    ) -> Callable[[dict[str, str]], None] | None:
+        if (account, container, blob) not in self.jobs:
+            return None
 
         def alter(headers: dict[str, str]) -> None:
-            state, copied = job.state(time.monotonic())
-            headers["x-ms-copy-id"] = job.copy_id
-            headers["x-ms-copy-status"] = state
-            headers["x-ms-copy-progress"] = f"{copied}/{job.total}"
-            if state == "failed":
-                headers["x-ms-copy-status-description"] = "500 InternalError Copy failed."
-            if state in ("aborted", "failed"):
-                headers["x-ms-copy-completion-time"] = formatdate(job.ended_at, usegmt=True)
-            elif state == "pending":
+            shown = self.properties(account, container, blob) or {}
+            if shown.get("x-ms-copy-status") == "pending":
                 headers.pop("x-ms-copy-completion-time", None)
+            headers.update(shown)
 
         return alter
 

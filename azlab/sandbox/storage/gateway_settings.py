@@ -114,15 +114,24 @@ class GatewaySettings:
     faults: StorageFaults = field(default_factory=StorageFaults)
 
     def with_changes(self, changes: dict[str, Any]) -> GatewaySettings:
+        """Spec strings as the CLI takes them, or the values `as_dict` gives back."""
         updated = self
         for key, value in changes.items():
             if key == "copy_speed":
                 speed = 0.0 if str(value) in ("0", "instant", "") else parse_rate(str(value))
                 updated = replace(updated, copy_speed=speed)
             elif key == "blob_limits":
-                updated = replace(updated, limits=parse_limits(str(value)))
+                limits = (
+                    BlobLimits(**value) if isinstance(value, dict) else parse_limits(str(value))
+                )
+                updated = replace(updated, limits=limits)
             elif key == "storage_faults":
-                updated = replace(updated, faults=parse_storage_faults(str(value)))
+                faults = (
+                    StorageFaults(**value)
+                    if isinstance(value, dict)
+                    else parse_storage_faults(str(value))
+                )
+                updated = replace(updated, faults=faults)
             else:
                 raise UsageError(f"unknown storage setting {key!r}")
         return updated
