@@ -43,6 +43,8 @@ HOP_BY_HOP = {
     "content-length",
 }
 STREAM_CHUNK = 256 * 1024
+# Writes that replace a blob's content; metadata, lease and tier changes keep its copy state.
+CONTENT_WRITES = ("", "page", "block", "blocklist", "appendblock")
 
 
 def operation_kind(request: web.Request) -> str:
@@ -185,8 +187,10 @@ class StorageGateway:
             return await self.copies.abort(request, account, container, blob)
         if kind == "copy":
             return await self.copies.start(request, account, container, blob)
-        if request.method == "PUT" or request.method == "DELETE":
-            self.copies.forget(account, container, blob)
+        if request.method == "DELETE" or (
+            request.method == "PUT" and request.query.get("comp", "") in CONTENT_WRITES
+        ):
+            self.copies.forget(account, container, blob)  # the copy's outcome no longer shows
         if kind == "get" and not blob and gateway_listing.lists_copies(request):
             return await self.forward(
                 request,
