@@ -348,13 +348,7 @@ class Compute:
             )
         claimed: list[Json] = []
         for ref in refs:
-            nic = self.state.get(ref.get("id", ""))
-            if nic is None:
-                raise ArmError(
-                    400,
-                    "InvalidResourceReference",
-                    f"Resource {ref.get('id')} referenced by resource {vm_id} was not found.",
-                )
+            nic = self.state.referenced(ref.get("id", ""), vm_id)
             holder = nic["properties"].get("virtualMachine")
             if holder and holder["id"].lower() != vm_id.lower():
                 raise ArmError(

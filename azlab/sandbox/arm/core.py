@@ -109,6 +109,17 @@ class State:
     def get(self, resource_id: str) -> Json | None:
         return self.resources.get(resource_id.lower())
 
+    def referenced(self, resource_id: str, by: str) -> Json:
+        """The resource another one points at, or ARM's error for a dangling reference."""
+        found = self.get(resource_id)
+        if found is None:
+            raise ArmError(
+                400,
+                "InvalidResourceReference",
+                f"Resource {resource_id} referenced by resource {by} was not found.",
+            )
+        return found
+
     def put(self, resource_id: str, resource: Json) -> Json:
         self.resources[resource_id.lower()] = resource
         return resource

@@ -389,13 +389,7 @@ class Network:
         if old_nsg:
             self._unlink(old_nsg["id"], "networkInterfaces", resource["id"])
         if nsg_ref:
-            nsg = self.state.get(nsg_ref["id"])
-            if nsg is None:
-                raise ArmError(
-                    400,
-                    "InvalidResourceReference",
-                    f"Resource {nsg_ref['id']} referenced by resource {resource['id']} was not found.",
-                )
+            nsg = self.state.referenced(nsg_ref["id"], resource["id"])
             resource["properties"]["networkSecurityGroup"] = {"id": nsg["id"]}
             nsg["properties"].setdefault("networkInterfaces", []).append({"id": resource["id"]})
         return provision(self.state, req, p["sub"], resource, created=existing is None)
@@ -513,13 +507,7 @@ class Network:
             if pip_old is not None:
                 pip_old["properties"].pop("ipConfiguration", None)
         if pip_ref:
-            pip = self.state.get(pip_ref["id"])
-            if pip is None:
-                raise ArmError(
-                    400,
-                    "InvalidResourceReference",
-                    f"Resource {pip_ref['id']} referenced by resource {nic['id']} was not found.",
-                )
+            pip = self.state.referenced(pip_ref["id"], nic["id"])
             holder = pip["properties"].get("ipConfiguration")
             if holder and holder["id"].lower() != config_id.lower():
                 raise ArmError(
