@@ -13,7 +13,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from azlab.azure.session import AzureSession
-from azlab.reconcile.model import Key, Kind, Observed
+from azlab.reconcile.model import ADMIN_TAG, IMAGE_TAG, Key, Kind, Observed
 
 
 def _props(item: Any) -> dict[str, Any]:
@@ -208,6 +208,7 @@ def _vm(item: Mapping[str, Any]) -> Observed:
     if os_disk_name:
         uses.append((Kind.DISK, str(os_disk_name).lower()))
     urn = ":".join(str(image.get(k, "")) for k in ("publisher", "offer", "sku", "version"))
+    tags = _tags(item)
     return Observed(
         Kind.VM,
         item["name"],
@@ -215,12 +216,15 @@ def _vm(item: Mapping[str, Any]) -> Observed:
             "location": item.get("location"),
             "size": p.get("hardwareProfile", {}).get("vmSize"),
             "os": str(os_disk.get("osType", "")).lower() or None,
-            "image": urn if image else None,
-            "admin_username": p.get("osProfile", {}).get("adminUsername"),
+            # A VM booted from an attached disk has neither; its tags keep them.
+            "image": urn if image else tags.get(IMAGE_TAG),
+            "admin_username": p.get("osProfile", {}).get("adminUsername") or tags.get(ADMIN_TAG),
             "nic": last_segment(nics[0].get("id")) if nics else None,
             "os_disk_sku": os_disk.get("managedDisk", {}).get("storageAccountType"),
+            "os_disk_name": os_disk_name,
+            "attach_os_disk": str(os_disk.get("createOption", "")).lower() == "attach",
             "data_disks": data_disks,
         },
-        _tags(item),
+        tags,
         uses=tuple(uses),
     )

@@ -224,6 +224,35 @@ async def _wait(begin: Any) -> Any:
     return await poller.result()
 
 
+def attached_vm_body(session: AzureSession, rg: str, want: Desired) -> dict[str, Any]:
+    """A VM that boots from an existing managed disk: no image, no admin profile."""
+    p = want.props
+    return {
+        "location": p["location"],
+        "tags": dict(want.tags),
+        "properties": {
+            "hardwareProfile": {"vmSize": p["size"]},
+            "storageProfile": {
+                "osDisk": {
+                    "name": p["os_disk_name"],
+                    "createOption": "Attach",
+                    "osType": "Windows" if p["os"] == "windows" else "Linux",
+                    "managedDisk": {"id": resource_id(session, rg, Kind.DISK, p["os_disk_name"])},
+                },
+                "dataDisks": _data_disks(session, rg, p),
+            },
+            "networkProfile": {
+                "networkInterfaces": [
+                    {
+                        "id": resource_id(session, rg, Kind.NIC, p["nic"]),
+                        "properties": {"primary": True},
+                    }
+                ]
+            },
+        },
+    }
+
+
 def _protocol(value: str) -> str:
     return {"tcp": "Tcp", "udp": "Udp", "*": "*", "any": "*"}.get(value.lower(), value)
 
@@ -259,6 +288,8 @@ def _data_disks(session: AzureSession, rg: str, p: Mapping[str, Any]) -> list[di
 
 def vm_body(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> dict[str, Any]:
     p = want.props
+    if p.get("attach_os_disk"):
+        return attached_vm_body(session, rg, want)
     publisher, offer, sku, version = str(p["image"]).split(":")
     os_profile: dict[str, Any] = {
         "computerName": want.name,

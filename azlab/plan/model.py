@@ -84,12 +84,18 @@ class Schedule(_Strict):
 class OsDisk(_Strict):
     size_gb: int | None = Field(None, ge=1, le=4095)
     sku: DiskSku = "StandardSSD_LRS"
+    name: Name | None = Field(
+        None,
+        description="An existing managed disk the VM boots from (attached, not created from "
+        "the image); `azlab migrate` writes it",
+    )
 
 
 class DataDisk(_Strict):
     lun: int = Field(ge=0, le=63)
     size_gb: int = Field(ge=1, le=32767)
     sku: DiskSku = "Standard_LRS"
+    name: Name | None = Field(None, description="The managed disk's name; default <vm>-data<lun>")
 
 
 class Admin(_Strict):
@@ -115,6 +121,7 @@ class Vm(_Strict):
     os: Literal["windows", "linux"]
     image: str = Field(description="publisher:offer:sku:version")
     subnet: str = Field(description="NETWORK/SUBNET")
+    location: str | None = Field(None, description="Region; default the group's, then the plan's")
     private_ip: str | None = None
     public_ip: bool = False
     idle_timeout: Duration | None = None
@@ -152,8 +159,8 @@ class Plan(_Strict):
             for vm in group.vms:
                 yield group, vm
 
-    def vm_location(self, group: Group) -> str:
-        return group.location or self.location
+    def vm_location(self, group: Group, vm: Vm | None = None) -> str:
+        return (vm.location if vm else None) or group.location or self.location
 
     def network(self, name: str) -> Network | None:
         return next((n for n in self.networks if n.name.lower() == name.lower()), None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
-from azlab.reconcile.model import PLAN_TAG, Desired, Key, Kind
+from azlab.reconcile.model import ADMIN_TAG, IMAGE_TAG, PLAN_TAG, Desired, Key, Kind
 
 # Rule priorities start here; Azure allows 100-4096.
 FIRST_RULE_PRIORITY = 1000
@@ -114,7 +114,7 @@ def _vm_resources(
     network_location: Mapping[str, str],
     source: Any,
 ) -> Iterator[Desired]:
-    location = group.location or plan.location
+    location = vm.location or group.location or plan.location
     where = source("vm", vm.name)
     vnet, _, subnet = vm.subnet.partition("/")
     tags = {**plan_tags, **dict(vm.tags or {}), "azlab-group": group.name}
@@ -168,7 +168,7 @@ def _vm_resources(
     vm_needs: list[Key] = [(Kind.NIC, nic.lower())]
     data_disks: dict[str, str] = {}
     for disk in vm.data_disks or []:
-        name = data_disk_name(vm.name, disk.lun)
+        name = disk.name or data_disk_name(vm.name, disk.lun)
         data_disks[str(disk.lun)] = name
         vm_needs.append((Kind.DISK, name.lower()))
         yield Desired(
@@ -181,20 +181,28 @@ def _vm_resources(
             source=where,
         )
     os_disk = vm.os_disk
+    props: dict[str, Any] = {
+        "location": location,
+        "size": vm.size,
+        "os": vm.os,
+        "image": vm.image,
+        "admin_username": vm.admin.username,
+        "nic": nic,
+        "os_disk_sku": os_disk.sku if os_disk else None,
+        "data_disks": data_disks,
+    }
+    vm_tags = tags
+    if os_disk is not None and os_disk.name:
+        # A VM rebuilt from a retained disk boots from it; Azure then reports no image
+        # and no admin, so the tags keep what the disk was made from for `plan` to compare.
+        props["os_disk_name"] = os_disk.name
+        props["attach_os_disk"] = True
+        vm_tags = {**tags, IMAGE_TAG: vm.image, ADMIN_TAG: vm.admin.username}
     yield Desired(
         Kind.VM,
         vm.name,
-        {
-            "location": location,
-            "size": vm.size,
-            "os": vm.os,
-            "image": vm.image,
-            "admin_username": vm.admin.username,
-            "nic": nic,
-            "os_disk_sku": os_disk.sku if os_disk else None,
-            "data_disks": data_disks,
-        },
-        tags=tags,
+        props,
+        tags=vm_tags,
         depends_on=(rg_key, *vm_needs),
         create_only=frozenset({"location", "os", "image", "admin_username", "os_disk_sku"}),
         source=where,

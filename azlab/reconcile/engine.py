@@ -118,7 +118,8 @@ def resolve_secrets(
     secrets: dict[str, VmSecrets] = {}
     for group in plan.groups:
         for vm in group.vms:
-            if vm.name.lower() in creating:
+            # A VM that boots from an existing disk keeps that disk's accounts.
+            if vm.name.lower() in creating and not vm.os_disk.name:
                 secrets[vm.name.lower()] = _vm_secrets(vm, env)
     return secrets
 

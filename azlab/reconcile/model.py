@@ -12,6 +12,9 @@ from enum import Enum
 from typing import Any
 
 PLAN_TAG = "azlab-plan"
+# On a VM that boots from an attached disk: the image and admin it was first built with.
+IMAGE_TAG = "azlab-image"
+ADMIN_TAG = "azlab-admin"
 
 
 class Kind(str, Enum):

@@ -132,29 +132,30 @@ def test_disk_imported_from_a_vhd_holds_its_bytes(storage: Sandbox, clients: Cli
     ).get_blob_client("vhds", "dc01.vhd")
     vhd.create_page_blob(8 * 1024 * 1024)
     vhd.upload_page(b"\x5a" * 4096, offset=1024 * 1024, length=4096)
-    sas = generate_blob_sas(
-        "stlab01",
-        "vhds",
-        "dc01.vhd",
-        account_key=key,
-        permission=BlobSasPermissions(read=True),
-        expiry=datetime.now(timezone.utc) + timedelta(hours=1),
-    )
-    clients.compute.disks.begin_create_or_update(
-        "rg1",
-        "dc01-imported",
-        {
-            "location": "westus2",
-            "properties": {
-                "osType": "Windows",
-                "creationData": {
-                    "createOption": "Import",
-                    "sourceUri": f"{endpoint}vhds/dc01.vhd?{sas}",
-                    "storageAccountId": "x",
+    account_id = clients.storage.storage_accounts.get_properties("rg1", "stlab01").id
+
+    def import_disk(name: str, location: str) -> None:
+        # ARM reads the VHD with the account's key: the URL carries no SAS.
+        clients.compute.disks.begin_create_or_update(
+            "rg1",
+            name,
+            {
+                "location": location,
+                "properties": {
+                    "osType": "Windows",
+                    "creationData": {
+                        "createOption": "Import",
+                        "sourceUri": f"{endpoint}vhds/dc01.vhd",
+                        "storageAccountId": account_id,
+                    },
                 },
             },
-        },
-    ).result()
+        ).result()
+
+    with pytest.raises(HttpResponseError) as elsewhere:
+        import_disk("dc01-eastus", "eastus")
+    assert elsewhere.value.error.code == "InvalidStorageAccountLocation"
+    import_disk("dc01-imported", "westus2")
     access = clients.compute.disks.begin_grant_access(
         "rg1", "dc01-imported", {"access": "Read", "durationInSeconds": 600}
     ).result()

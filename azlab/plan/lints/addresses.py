@@ -146,12 +146,12 @@ def regions(ctx: LintContext) -> None:
         net = ctx.plan.network(net_name)
         if net is None:
             continue
-        vm_region = ctx.plan.vm_location(group)
+        vm_region = ctx.plan.vm_location(group, vm)
         net_region = net.location or ctx.plan.location
         if vm_region.lower() != net_region.lower():
             ctx.error(
                 "AZL030",
-                f"vm {vm.name!r} is in {vm_region} (group {group.name!r}) but its network "
+                f"vm {vm.name!r} is in {vm_region} but its network "
                 f"{net.name!r} is in {net_region}; a VM must be in its vNet's region",
                 *vm_path(gi, vi, "subnet"),
             )

@@ -71,6 +71,7 @@ class Compute:
         *,
         image: str | None = None,
         source_url: str | None = None,
+        source_key: tuple[str, str] | None = None,
         source_disk: str | None = None,
     ) -> None:
         if self.bytes is None:
@@ -78,7 +79,7 @@ class Compute:
         key = disk_key(disk["id"])
         try:
             if source_url:
-                size = self.bytes.import_disk_blob(key, source_url)
+                size = self.bytes.import_disk_blob(key, source_url, account_key=source_key)
                 disk["properties"]["diskSizeGB"] = max(1, -(-size // GIB))
                 disk["properties"]["diskSizeBytes"] = size
             elif source_disk:
@@ -640,13 +641,10 @@ class Compute:
                 "Required parameter 'diskSizeGB' is missing (null).",
                 "diskSizeGB",
             )
-        if option.lower() == "import" and not creation.get("sourceUri"):
-            raise ArmError(
-                400,
-                "InvalidParameter",
-                "Required parameter 'sourceUri' is missing (null).",
-                "sourceUri",
-            )
+        location = body.get("location") or group["location"]
+        source_key: tuple[str, str] | None = None
+        if option.lower() == "import":
+            source_key = self._import_source(creation, location)
         if option.lower() == "copy":
             source = self.state.get(creation.get("sourceResourceId", ""))
             if source is None:
@@ -659,7 +657,7 @@ class Compute:
         disk = self._disk_json(
             disk_id,
             p["name"],
-            body.get("location") or group["location"],
+            location,
             body.get("tags") or {},
             (body.get("sku") or {}).get("name", "Standard_LRS"),
             int(size or 32),
@@ -672,6 +670,7 @@ class Compute:
             disk,
             image=image,
             source_url=creation.get("sourceUri") if option.lower() == "import" else None,
+            source_key=source_key,
             source_disk=creation.get("sourceResourceId") if option.lower() == "copy" else None,
         )
         if props.get("hyperVGeneration"):
@@ -687,6 +686,42 @@ class Compute:
 
         op = self.state.start_operation(disk_id, on_done=done)
         return Reply(202, None, operation_headers(req, op, p["sub"]))
+
+    def _import_source(self, creation: Json, location: str) -> tuple[str, str]:
+        """The storage account a VHD is imported from, checked as Azure checks it."""
+        if not creation.get("sourceUri"):
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "Required parameter 'sourceUri' is missing (null).",
+                "sourceUri",
+            )
+        account_id = str(creation.get("storageAccountId") or "")
+        if not account_id:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "Required parameter 'storageAccountId' is missing (null).",
+                "storageAccountId",
+            )
+        account = self.state.get(account_id)
+        if account is None:
+            raise ArmError(
+                404,
+                "StorageAccountNotFound",
+                f"Storage account {account_id} was not found.",
+                "storageAccountId",
+            )
+        if account["location"].lower() != location.lower():
+            raise ArmError(
+                409,
+                "InvalidStorageAccountLocation",
+                f"Storage account {account['name']} is in {account['location']}; "
+                f"a disk in {location} can only import from a storage account in {location}.",
+                "storageAccountId",
+            )
+        keys = self.state.extra(account_id).get("keys") or [""]
+        return str(account["name"]), str(keys[0])
 
     def patch_disk(self, req: Request, p: dict[str, str]) -> Reply:
         disk = self.state.get(self._disk_id(p))

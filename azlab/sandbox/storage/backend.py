@@ -142,10 +142,18 @@ class AzuriteBackend:
             for offset, data in image_extents(image, disk_key, size_bytes):
                 blob.upload_page(data, offset=offset, length=len(data))
 
-    def import_disk_blob(self, disk_key: str, source_url: str) -> int:
+    def import_disk_blob(
+        self, disk_key: str, source_url: str, *, account_key: tuple[str, str] | None = None
+    ) -> int:
+        """Copy a VHD into a disk's blob; ARM reads it with the account's key, not a SAS."""
         from azure.storage.blob import BlobClient
 
-        with BlobClient.from_blob_url(source_url) as source:
+        credential = (
+            {"account_name": account_key[0], "account_key": account_key[1]}
+            if account_key and "?" not in source_url
+            else None
+        )
+        with BlobClient.from_blob_url(source_url, credential=credential) as source:
             return self._copy_pages(source, disk_key)
 
     def _copy_pages(self, source: Any, disk_key: str) -> int:
