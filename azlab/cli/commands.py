@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from azlab.cli import copy, power, reconcile, rehearse, sandbox, validate  # noqa: F401
+from azlab.cli import copy, migrate, power, reconcile, rehearse, sandbox, validate  # noqa: F401
