@@ -17,7 +17,13 @@ from azlab.sandbox.control import SandboxControl
 
 
 @contextmanager
-def sandbox_process(**settings: Any) -> Iterator[tuple[dict[str, str], SandboxControl]]:
+def sandbox_process(
+    *, storage: bool = True, **settings: Any
+) -> Iterator[tuple[dict[str, str], SandboxControl]]:
+    """`storage=False`: control plane only, no Azurite (ARM work never waits for disk bytes)."""
+    child_env = dict(os.environ)
+    if not storage:
+        child_env["AZLAB_SANDBOX_STORAGE"] = "off"
     with tempfile.TemporaryDirectory() as tmp:
         process = subprocess.Popen(
             [
@@ -30,14 +36,10 @@ def sandbox_process(**settings: Any) -> Iterator[tuple[dict[str, str], SandboxCo
                 "--settings",
                 json.dumps(settings),
             ],
+            env=child_env,
         )
         try:
-            info_file = Path(tmp) / "sandbox.json"
-            for _ in range(600):
-                if info_file.exists():
-                    break
-                time.sleep(0.05)
-            info = json.loads(info_file.read_text())
+            info = _wait_for_info(Path(tmp) / "sandbox.json", process)
             env = {k: str(v) for k, v in info.items() if k != "pid"}
             saved = dict(os.environ)
             os.environ.update(env)
@@ -49,3 +51,18 @@ def sandbox_process(**settings: Any) -> Iterator[tuple[dict[str, str], SandboxCo
         finally:
             process.terminate()
             process.wait(10)
+
+
+def _wait_for_info(info_file: Path, process: subprocess.Popen[bytes]) -> dict[str, Any]:
+    # Azurite can take a minute to start on a busy machine.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            # The file may be seen half written; it parses once complete.
+            info: dict[str, Any] = json.loads(info_file.read_text())
+            return info
+        except (FileNotFoundError, json.JSONDecodeError):
+            time.sleep(0.05)
+    raise RuntimeError(f"the sandbox did not start (exit status {process.poll()})")
