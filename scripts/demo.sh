@@ -41,8 +41,18 @@ azlab tick plans/lynclab.yaml --at 2026-11-24T08:05-08:00
 step "Copy dc01's OS disk to a VHD in the lab's storage account, server side, only allocated bytes"
 azlab copy disk:rg-lynclab-wus2/dc01-osdisk stwus2lynclab01/vhds/dc01-os.vhd --verify
 
-step "Destroy what the plan owns"
-azlab destroy plans/lynclab.yaml --yes
+step "Migrate the edge server to East US: deallocate, copy its disk, rebuild it there, start it"
+# On a copy of the plan, so the example stays as it is; migrate rewrites the copy.
+cp plans/lynclab.yaml "$data/lynclab.yaml"
+azlab migrate "$data/lynclab.yaml" edge01 --to-location eastus \
+  --to-subnet vnet-eus-10-3/edge --to-storage steuslynclab01 --yes
+
+step "The plan now says where edge01 is (comments kept), and the subscription matches it"
+diff plans/lynclab.yaml "$data/lynclab.yaml" || true
+azlab plan "$data/lynclab.yaml" --detailed-exitcode && echo "(exit code 0: no changes)"
+
+step "Destroy what the plan owns (the disks migrate kept are no longer the plan's, so they stay)"
+azlab destroy "$data/lynclab.yaml" --yes
 
 step "Rehearse the plan offline, as the plan-check workflow does on a pull request"
 azlab rehearse plans/lynclab.yaml --week-of 2026-10-28 --output markdown

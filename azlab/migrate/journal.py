@@ -18,7 +18,9 @@ from typing import Any
 from azlab.copy.run import state_dir
 from azlab.migrate.model import Destination, VmMove
 
-JOURNAL_CONTAINER = "azlab-migrations"
+# Beside the VHDs, in the container the plan declares, so no extra container appears
+# as an orphan of the plan.
+JOURNAL_PREFIX = "azlab-migrations/"
 
 Uploader = Callable[[str, bytes], Awaitable[None]]
 

@@ -23,7 +23,7 @@ from azlab.azure.session import AzureSession
 from azlab.copy.progress import CopyProgress
 from azlab.errors import AzlabError, UsageError
 from azlab.migrate import steps
-from azlab.migrate.journal import JOURNAL_CONTAINER, Journal, journal_name, load_local, local_path
+from azlab.migrate.journal import JOURNAL_PREFIX, Journal, journal_name, load_local, local_path
 from azlab.migrate.model import VmMove, vm_steps
 from azlab.migrate.planfile import edit_for, moved_plan, rewrite_file
 from azlab.migrate.preflight import Request, choose_vms, preflight
@@ -97,18 +97,23 @@ async def _uploader(session: AzureSession, journal: Journal) -> Callable[[str, b
     key = str(keys.as_dict()["keys"][0]["value"])
     props = await session.storage.storage_accounts.get_properties(group, account)
     endpoint = str(props.primary_endpoints.blob)
-    await steps.ensure_container(session, journal.destination, JOURNAL_CONTAINER)
+    container = journal.destination.container
+    await steps.ensure_container(session, journal.destination, container)
 
     async def upload(name: str, body: bytes) -> None:
         async with BlobServiceClient(
             endpoint, credential={"account_name": account, "account_key": key}
         ) as service:
-            await service.get_blob_client(JOURNAL_CONTAINER, name).upload_blob(body, overwrite=True)
+            await service.get_blob_client(container, JOURNAL_PREFIX + name).upload_blob(
+                body, overwrite=True
+            )
 
     return upload
 
 
-async def _remote_journal(session: AzureSession, account: str, name: str) -> Journal | None:
+async def _remote_journal(
+    session: AzureSession, account: str, name: str, container: str = "vhds"
+) -> Journal | None:
     """The journal another machine left in the destination account, if any."""
     import json
 
@@ -125,7 +130,7 @@ async def _remote_journal(session: AzureSession, account: str, name: str) -> Jou
         str(props.primary_endpoints.blob), credential={"account_name": account, "account_key": key}
     ) as service:
         try:
-            blob = service.get_blob_client(JOURNAL_CONTAINER, name)
+            blob = service.get_blob_client(container, JOURNAL_PREFIX + name)
             body = await (await blob.download_blob()).readall()
         except ResourceNotFoundError:
             return None
