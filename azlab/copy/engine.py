@@ -2,7 +2,9 @@
 
 The source ETag is pinned on every request, so a source that changes mid-copy
 fails the copy (412) instead of producing a torn disk. The SDK's own retries
-are off for the destination: throttling is handled here, once, by the pacer.
+are off for the chunk writes: their throttling is handled here, once, by the
+pacer. Every other request (the destination's create, verification reads) is
+retried by the SDK.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ async def copy_page_blob(
                 source_offset=chunk.offset,
                 source_etag=etag,
                 source_match_condition=MatchConditions.IfNotModified,
+                retry_total=0,
             )
         except HttpResponseError as exc:
             status = exc.status_code or 0

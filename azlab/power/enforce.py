@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from azlab.azure.session import AzureSession
 from azlab.power.steps import RUNNING, Step, StepKey
@@ -31,6 +31,10 @@ class VmResult:
     result: str  # done, already, failed, blocked
     attempts: int = 0
     detail: str = ""
+
+
+# Sends of one action when the connection breaks before Azure answers.
+SEND_ATTEMPTS = 4
 
 
 class StepFailed(Exception):
@@ -136,17 +140,29 @@ class PowerRun:
             raise StepFailed(f"{', '.join(failed)} did not reach {step.want}")
 
     async def _send(self, vm: str, want: str) -> str | None:
-        """Send the action; return why it was refused, if it was."""
+        """Send the action; return why it was refused, if it was.
+
+        The SDK does not retry a POST whose connection broke (Azure may have
+        received it). Sending a start or deallocate again is safe: a VM already
+        on its way answers 409, which is watched like our own action.
+        """
         compute = self.session.compute.virtual_machines
         begin = compute.begin_start if want == RUNNING else compute.begin_deallocate
-        self.actions_sent += 1
-        try:
-            await begin(self.rg, vm, polling=False)
-        except HttpResponseError as exc:
-            if exc.status_code == 409:
-                return None  # another operation is on it; watch it like our own
-            code = getattr(exc.error, "code", None) or f"HTTP {exc.status_code}"
-            return f"{code}: {str(exc).strip().splitlines()[0]}"
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            self.actions_sent += 1
+            try:
+                await begin(self.rg, vm, polling=False)
+            except HttpResponseError as exc:
+                if exc.status_code == 409:
+                    return None  # another operation is on it; watch it like our own
+                code = getattr(exc.error, "code", None) or f"HTTP {exc.status_code}"
+                return f"{code}: {str(exc).strip().splitlines()[0]}"
+            except (ServiceRequestError, ServiceResponseError) as exc:
+                if attempt == SEND_ATTEMPTS:
+                    return f"no answer from Azure: {str(exc).strip().splitlines()[0]}"
+                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+                continue
+            return None
         return None
 
 
