@@ -73,7 +73,7 @@ async def create_or_update(
         }
         await _wait(
             session.network.virtual_networks.begin_create_or_update(
-                rg, want.name, body, polling=session.polling()
+                rg, want.name, body, polling=session.outcome_polling()
             )
         )
     elif want.kind is Kind.NSG:
@@ -96,7 +96,7 @@ async def create_or_update(
         body = {"location": p["location"], "tags": tags, "properties": {"securityRules": rules}}
         await _wait(
             session.network.network_security_groups.begin_create_or_update(
-                rg, want.name, body, polling=session.polling()
+                rg, want.name, body, polling=session.outcome_polling()
             )
         )
     elif want.kind is Kind.PUBLIC_IP:
@@ -111,13 +111,13 @@ async def create_or_update(
         }
         await _wait(
             session.network.public_ip_addresses.begin_create_or_update(
-                rg, want.name, body, polling=session.polling()
+                rg, want.name, body, polling=session.outcome_polling()
             )
         )
     elif want.kind is Kind.NIC:
         await _wait(
             session.network.network_interfaces.begin_create_or_update(
-                rg, want.name, _nic_body(session, rg, want), polling=session.polling()
+                rg, want.name, _nic_body(session, rg, want), polling=session.outcome_polling()
             )
         )
     elif want.kind is Kind.STORAGE_ACCOUNT:
@@ -130,7 +130,7 @@ async def create_or_update(
         }
         await _wait(
             session.storage.storage_accounts.begin_create(
-                rg, want.name, body, polling=session.polling()
+                rg, want.name, body, polling=session.outcome_polling()
             )
         )
     elif want.kind is Kind.CONTAINER:
@@ -145,7 +145,7 @@ async def create_or_update(
         }
         await _wait(
             session.compute.disks.begin_create_or_update(
-                rg, want.name, body, polling=session.polling()
+                rg, want.name, body, polling=session.outcome_polling()
             )
         )
     elif want.kind is Kind.VM:
@@ -153,7 +153,7 @@ async def create_or_update(
         body = vm_body(session, rg, want, vm_secrets)
         await _wait(
             session.compute.virtual_machines.begin_create_or_update(
-                rg, want.name, body, polling=session.polling()
+                rg, want.name, body, polling=session.outcome_polling()
             )
         )
     else:  # pragma: no cover - every kind is handled above
@@ -172,7 +172,7 @@ async def update_vm(session: AzureSession, rg: str, want: Desired) -> None:
     }
     await _wait(
         session.compute.virtual_machines.begin_update(
-            rg, want.name, body, polling=session.polling()
+            rg, want.name, body, polling=session.outcome_polling()
         )
     )
 
@@ -182,27 +182,33 @@ async def delete(session: AzureSession, rg: str, kind: Kind, name: str) -> None:
     try:
         if kind is Kind.RESOURCE_GROUP:
             await _wait(
-                session.resource.resource_groups.begin_delete(name, polling=session.polling())
+                session.resource.resource_groups.begin_delete(
+                    name, polling=session.outcome_polling()
+                )
             )
         elif kind is Kind.NETWORK:
             await _wait(
-                session.network.virtual_networks.begin_delete(rg, name, polling=session.polling())
+                session.network.virtual_networks.begin_delete(
+                    rg, name, polling=session.outcome_polling()
+                )
             )
         elif kind is Kind.NSG:
             await _wait(
                 session.network.network_security_groups.begin_delete(
-                    rg, name, polling=session.polling()
+                    rg, name, polling=session.outcome_polling()
                 )
             )
         elif kind is Kind.PUBLIC_IP:
             await _wait(
                 session.network.public_ip_addresses.begin_delete(
-                    rg, name, polling=session.polling()
+                    rg, name, polling=session.outcome_polling()
                 )
             )
         elif kind is Kind.NIC:
             await _wait(
-                session.network.network_interfaces.begin_delete(rg, name, polling=session.polling())
+                session.network.network_interfaces.begin_delete(
+                    rg, name, polling=session.outcome_polling()
+                )
             )
         elif kind is Kind.STORAGE_ACCOUNT:
             await session.storage.storage_accounts.delete(rg, name)
@@ -210,10 +216,14 @@ async def delete(session: AzureSession, rg: str, kind: Kind, name: str) -> None:
             account, _, container = name.partition("/")
             await session.storage.blob_containers.delete(rg, account, container)
         elif kind is Kind.DISK:
-            await _wait(session.compute.disks.begin_delete(rg, name, polling=session.polling()))
+            await _wait(
+                session.compute.disks.begin_delete(rg, name, polling=session.outcome_polling())
+            )
         elif kind is Kind.VM:
             await _wait(
-                session.compute.virtual_machines.begin_delete(rg, name, polling=session.polling())
+                session.compute.virtual_machines.begin_delete(
+                    rg, name, polling=session.outcome_polling()
+                )
             )
     except ResourceNotFoundError:
         return

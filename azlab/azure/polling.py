@@ -20,3 +20,14 @@ class WaitFirstPolling(AsyncARMPolling):
             await self.update_status()
         if _failed(self.status()):  # type: ignore[no-untyped-call]
             raise OperationFailed("Operation failed or canceled")
+
+
+class OutcomePolling(WaitFirstPolling):
+    """Only success or failure: no model is built from the last answer.
+
+    Without the final GET, the last answer of a create is the operation's status, not the
+    resource; building the SDK model from it cost CPU for an object nobody reads.
+    """
+
+    def resource(self) -> None:
+        return None
