@@ -6,7 +6,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 LINTED := azlab tests benchmarks $(wildcard runbooks)
 
-.PHONY: setup python-deps node-deps system-deps lint typecheck test test-fast demo bench clean
+.PHONY: setup python-deps node-deps system-deps lint typecheck test test-fast demo bench bench-quick soak clean
 
 setup: python-deps node-deps system-deps
 
@@ -51,14 +51,18 @@ test-fast: python-deps
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-# Benchmarks print figures and ratios against baselines measured in the same run.
+# Every benchmark, each a ratio against a bound or baseline measured in the same run; writes
+# benchmarks/results/*.json and the generated part of docs/performance.md.
 bench: setup
-	$(BIN)/python -m benchmarks.validate_bench
-	$(BIN)/python -m benchmarks.sandbox_throughput
-	$(BIN)/python -m benchmarks.reconcile_bench
-	$(BIN)/python -m benchmarks.tick_bench
-	$(BIN)/python -m benchmarks.gateway_bench
-	$(BIN)/python -m benchmarks.copy_bench
+	$(BIN)/python -m benchmarks.suite
+
+# Fewer repeats and smaller sizes, for developers (under two minutes; docs left alone).
+bench-quick: setup
+	$(BIN)/python -m benchmarks.suite --quick
+
+# The long reliability runs: AZLAB_SOAK_RUNS kills or faulty runs per command (default 50).
+soak: setup
+	AZLAB_RELIABILITY_FIGURES=benchmarks/results/soak.json $(BIN)/pytest -m soak tests/reliability
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import peak_rss_mib
+from benchmarks.common import child_env, peak_rss_mib
 
 
 def run_isolated(target: str, *args: Any) -> dict[str, Any]:
@@ -29,6 +29,7 @@ def run_isolated(target: str, *args: Any) -> dict[str, Any]:
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.isolated", target, str(out), json.dumps(args)],
             check=False,
+            env=child_env(),
         )
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"{target} failed in its own process (exit {done.returncode})")

@@ -14,43 +14,50 @@ from pathlib import Path
 from typing import Any
 
 from azlab.sandbox.control import SandboxControl
+from benchmarks.common import child_env
 
 
 @contextmanager
 def sandbox_process(
-    *, storage: bool = True, **settings: Any
+    *, storage: bool = True, persist: bool = True, **settings: Any
 ) -> Iterator[tuple[dict[str, str], SandboxControl]]:
-    """`storage=False`: control plane only, no Azurite (ARM work never waits for disk bytes)."""
-    child_env = dict(os.environ)
-    if not storage:
-        child_env["AZLAB_SANDBOX_STORAGE"] = "off"
+    """`storage=False`: control plane only, no Azurite (ARM work never waits for disk bytes).
+    `persist=False`: no state file (benchmarks/sandbox_serve.py says why)."""
+    env = child_env(AZLAB_SANDBOX_STORAGE="off") if not storage else child_env()
     with tempfile.TemporaryDirectory() as tmp:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "azlab.sandbox",
-                "serve",
+                *(("azlab.sandbox", "serve") if persist else ("benchmarks.sandbox_serve",)),
                 "--data",
                 tmp,
                 "--settings",
                 json.dumps(settings),
             ],
-            env=child_env,
+            env=env,
         )
         try:
             info = _wait_for_info(Path(tmp) / "sandbox.json", process)
-            env = {k: str(v) for k, v in info.items() if k != "pid"}
+            found = {k: str(v) for k, v in info.items() if k != "pid"}
             saved = dict(os.environ)
-            os.environ.update(env)
+            os.environ.update(found)
             try:
-                yield env, SandboxControl(env["AZLAB_SANDBOX_CONTROL"], env["AZLAB_CA_FILE"])
+                # The pid lets a benchmark read the sandbox's own CPU time.
+                yield (
+                    {**found, "pid": str(process.pid)},
+                    SandboxControl(found["AZLAB_SANDBOX_CONTROL"], found["AZLAB_CA_FILE"]),
+                )
             finally:
                 os.environ.clear()
                 os.environ.update(saved)
         finally:
             process.terminate()
-            process.wait(10)
+            try:
+                process.wait(60)  # it writes its state file on the way out
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _wait_for_info(info_file: Path, process: subprocess.Popen[bytes]) -> dict[str, Any]:

@@ -52,7 +52,10 @@ def read_yaml(text: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlSyntaxError(exc.problem or exc.context or "invalid YAML", line, col) from None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # PyYAML 6.0.4 and later stop deep input themselves
+            problem = f"nested deeper than {MAX_DEPTH} levels"
+        raise YamlSyntaxError(problem, line, col) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc).splitlines()[0], 1, 1) from None
     if node is None:

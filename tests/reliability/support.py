@@ -172,14 +172,19 @@ def disk_ids(sandbox: Sandbox) -> list[str]:
 
 
 def _disk_hash(container: Any, disk_id: str) -> str:
+    """SHA-256 of the size and of each run of allocated pages with its offset; adjacent
+    ranges are joined, as a copy may list one range as several."""
     blob = container.get_blob_client(disk_key(disk_id))
     digest = hashlib.sha256(str(blob.get_blob_properties().size).encode())
+    end_of_run = -1
     for page in blob.list_page_ranges():
         if page.cleared:
             continue
         start, end = int(page.start), int(page.end) + 1
-        digest.update(f"|{start}-{end}|".encode())
+        if start != end_of_run:
+            digest.update(f"|{start}|".encode())
         digest.update(blob.download_blob(offset=start, length=end - start).readall())
+        end_of_run = end
     return digest.hexdigest()
 
 

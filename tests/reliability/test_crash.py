@@ -189,10 +189,49 @@ TICK = Case(
     ),
 )
 
-# `azlab migrate` gets its entry here once it is on main: prepare applies the lab and writes
-# user data, the command moves one VM to another region or storage account, converged runs
-# `azlab migrate ... --resume` and checks the moved VM's disks hash as before.
-CASES = {case.command: case for case in (APPLY, TICK)}
+# migrate
+
+MOVE = ["edge01", "--to-location", "eastus", "--to-subnet", "vnet-eus-10-3/edge"]
+MOVE += ["--to-storage", "steuslynclab01"]
+
+
+def _migrate_edge(run: Run) -> list[str]:
+    plan = run.tmp_path / "lynclab.yaml"  # migrate rewrites the plan it is given
+    plan.write_text(LYNC.read_text())
+    code, text = run.azlab("apply", str(plan), "--yes")
+    assert code == 0, text
+    return ["migrate", str(plan), *MOVE, "--yes"]
+
+
+def _vm_location(run: Run, name: str) -> str:
+    vm = run.sandbox.emulator.state.get(
+        f"/subscriptions/{run.sandbox.subscription}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{name}"
+    )
+    assert vm is not None, f"vm {name} is gone"
+    return str(vm["location"])
+
+
+def _migrate_converged(run: Run, argv: list[str]) -> None:
+    code, text = run.azlab(*argv[:-1], "--resume")
+    if code == 2 and "no unfinished migration" in text and _vm_location(run, "edge01") != "eastus":
+        # Killed before the migration's journal was written: the user starts it again.
+        code, text = run.azlab(*argv)
+    assert code == 0, f"migrate --resume did not finish the job:\n{text}"
+    assert _vm_location(run, "edge01") == "eastus"
+    code, text = run.azlab("plan", argv[1], "--detailed-exitcode")
+    assert code == 0, f"after the migration, plan shows changes:\n{text}"
+    assert set(power_states(run.sandbox, RG).values()) == {"running"}
+
+
+def _migrate_copies(before: dict[str, str], after: dict[str, str]) -> None:
+    """The moved VM's new disk holds what its old disk held."""
+    old = next(d for d in before if d.endswith("/disks/edge01-osdisk"))
+    assert after.get(f"{old}-eastus") == before[old], "edge01's disk copy differs from the source"
+
+
+MIGRATE = Case("migrate", (Variant("edge to East US", _migrate_edge, _migrate_converged),))
+
+CASES = {case.command: case for case in (APPLY, TICK, MIGRATE)}
 
 # Requests an uninterrupted run of each variant makes, measured once per session.
 _CALIBRATED: dict[str, int] = {}
@@ -203,13 +242,17 @@ def _calibrate(run: Run, zygote: Zygote, variant: Variant, argv: list[str]) -> i
     if variant.name not in _CALIBRATED:
         state = run.sandbox.emulator.state
         saved = state.snapshot()
+        plan = Path(argv[1])
+        plan_text = plan.read_text()
         run.sandbox.emulator._apply_settings(BUSY)
         before = len(run.sandbox.emulator.log)
-        child = zygote.run(*argv)
+        env = {**os.environ, "AZLAB_STATE_DIR": str(run.tmp_path / "calibration")}
+        child = zygote.run(*argv, env=env)
         assert child.code == 0, child.stdout + child.stderr
         _CALIBRATED[variant.name] = len(run.sandbox.emulator.log) - before
         settle_disk_writes(run.sandbox)
         state.restore(saved)
+        plan.write_text(plan_text)
         run.sandbox.emulator._apply_settings(QUIET)
     return _CALIBRATED[variant.name]
 
@@ -232,7 +275,10 @@ def crash_once(
     if not killed:
         assert_clean_output(child, f"{case.command} ({variant.name})")
     variant.converged(run, argv)
-    lost = assert_no_disk_lost(before, disk_hashes(run.sandbox), f"{label} {variant.name}")
+    after = disk_hashes(run.sandbox)
+    lost = assert_no_disk_lost(before, after, f"{label} {variant.name}")
+    if case is MIGRATE:
+        _migrate_copies(before, after)
     figures.add(
         label,
         seconds=time.monotonic() - began,
@@ -273,13 +319,14 @@ def _crash(
 
 
 @pytest.fixture(autouse=True)
-def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))  # copy and migrate journals
 
 
 # Two runs of each command: the fresh apply is killed in tests/reconcile too, and the soak
 # cycles through every variant.
-FAST = [("apply", 1), ("apply", 2), ("tick", 0), ("tick", 1)]
+FAST = [("apply", 1), ("apply", 2), ("tick", 0), ("tick", 1), ("migrate", 0)]
 
 
 @pytest.mark.parametrize(("command", "index"), FAST, ids=[f"{c}-{i}" for c, i in FAST])
