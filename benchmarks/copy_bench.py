@@ -76,7 +76,7 @@ class Disk:
 
 
 FULL = Disk(4096 * MIB, 64, 8 * MIB)  # 512 MiB allocated
-QUICK = Disk(256 * MIB, 16, 2 * MIB)  # 32 MiB allocated, the same 1 in 8
+QUICK = Disk(128 * MIB, 16, 1 * MIB)  # 16 MiB allocated, the same 1 in 8
 
 
 def sas(account: str, key: str, blob: str, **permissions: bool) -> str:

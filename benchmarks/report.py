@@ -266,6 +266,7 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], list[Figure]]] = {
     "reconcile": reconcile_figures,
     "tick": tick_figures,
     "copy": copy_figures,
+    "copy_60": copy_figures,
     "gateway": gateway_figures,
 }
 

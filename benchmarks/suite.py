@@ -27,15 +27,21 @@ from benchmarks.common import note
 from benchmarks.environment import ROOT, machine, versions
 
 # Cheap ones first, so a broken setup shows in seconds; copy, the longest, last.
-BENCHMARKS = {
-    "validate": "benchmarks.validate_bench",
-    "sandbox_throughput": "benchmarks.sandbox_throughput",
-    "reconcile": "benchmarks.reconcile_bench",
-    "tick": "benchmarks.tick_bench",
-    "scaling": "benchmarks.scaling_bench",
-    "gateway": "benchmarks.gateway_bench",
-    "copy": "benchmarks.copy_bench",
+# Each name: its module and the arguments its `measure` takes besides `quick`.
+BENCHMARKS: dict[str, tuple[str, dict[str, Any]]] = {
+    "validate": ("benchmarks.validate_bench", {}),
+    "sandbox_throughput": ("benchmarks.sandbox_throughput", {}),
+    "reconcile": ("benchmarks.reconcile_bench", {}),
+    "tick": ("benchmarks.tick_bench", {}),
+    "scaling": ("benchmarks.scaling_bench", {}),
+    "gateway": ("benchmarks.gateway_bench", {}),
+    "copy": ("benchmarks.copy_bench", {}),
+    # The per-blob limit of a standard page blob, once: above what Azurite serves here,
+    # so the gateway benchmark's figure is the ceiling, not the limit (docs say so).
+    "copy_60": ("benchmarks.copy_bench", {"limit_mib": 60.0, "rounds": 1}),
 }
+# What --quick leaves out: copy at 60 MiB/s repeats copy's point with a bigger bound.
+NOT_QUICK = {"copy_60"}
 RESULTS = ROOT / "benchmarks" / "results"
 DOCS = ROOT / "docs" / "performance.md"
 
@@ -52,13 +58,14 @@ def run(names: list[str], quick: bool) -> dict[str, Any]:
     }
     load_start = results["machine"].pop("load")
     for name in names:
-        module = import_module(BENCHMARKS[name])
+        module_name, arguments = BENCHMARKS[name]
+        module = import_module(module_name)
         measure: Callable[..., dict[str, Any]] = module.measure
         describe: Callable[[dict[str, Any]], list[str]] = module.describe
         note(f"{name}: starting")
         start = time.monotonic()
         try:
-            result = measure(quick=quick)
+            result = measure(quick=quick, **arguments)
         except Exception as exc:  # one failing benchmark must not lose the others' figures
             traceback.print_exc()
             result = {"error": f"{type(exc).__name__}: {exc}"}
@@ -98,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
     complete = names == list(BENCHMARKS)
+    if args.quick and not args.only:
+        names = [n for n in names if n not in NOT_QUICK]
 
     results = run(names, args.quick)
     RESULTS.mkdir(parents=True, exist_ok=True)
