@@ -88,7 +88,7 @@ def apply_command(
     prune: bool = typer.Option(
         False,
         "--prune",
-        help="Also delete resources the plan owns but no longer lists (not disks).",
+        help="Also delete resources the plan owns but no longer lists (not disks or containers).",
     ),
     replace: list[str] = typer.Option(
         [], "--replace", help="Allow this resource to be deleted and created again (repeatable)."

@@ -7,7 +7,8 @@ Rules users can rely on:
 - A difference in a create-time property is a replace, with the reason; the
   caller decides whether a replace is allowed.
 - A resource the plan owns but no longer lists is an orphan; it becomes a delete
-  only when the caller asks to prune.
+  only when the caller asks to prune. A blob container never does: it has no tags,
+  so one someone else made in the plan's storage account looks exactly like the plan's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from azlab.reconcile.model import (
     Desired,
     FieldChange,
     Key,
+    Kind,
     Observed,
 )
 
@@ -45,19 +47,16 @@ def diff(
             continue
         if not have.owned_by(plan_name):
             changes.append(Change(Action.NOT_MANAGED, have.kind, have.name, observed=have))
-        elif prune:
+        elif prune and have.kind is not Kind.CONTAINER:
             changes.append(
                 Change(Action.DELETE, have.kind, have.name, observed=have, reason="not in the plan")
             )
         else:
+            reason = "owned by the plan but not in it; --prune deletes it"
+            if have.kind is Kind.CONTAINER:
+                reason = "not in the plan; a container has no tags, so --prune leaves it"
             changes.append(
-                Change(
-                    Action.ORPHAN,
-                    have.kind,
-                    have.name,
-                    observed=have,
-                    reason="owned by the plan but not in it; --prune deletes it",
-                )
+                Change(Action.ORPHAN, have.kind, have.name, observed=have, reason=reason)
             )
     return changes
 
