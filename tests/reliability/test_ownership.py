@@ -2,10 +2,11 @@
 
 Someone else's VM (with its NIC and a data disk), a disk, a public IP, an NSG, a
 vNet, a container in the plan's storage account, a blob in the plan's `vhds`
-container and a tag on the resource group: apply, apply --prune, tick (stop and
-start), down and up, migrate and destroy run as separate processes, and after
-each one every unmanaged resource is still there, byte for byte the same JSON,
-and the unmanaged VM in the power state it had.
+container and a tag on the resource group: plan --prune, apply, apply --prune,
+tick (stop and start), down and up, hold, migrate, destroy and destroy
+--keep-disks run as separate processes, and after each one every unmanaged
+resource is still there, byte for byte the same JSON, and the unmanaged VM in
+the power state it had.
 """
 
 from __future__ import annotations
