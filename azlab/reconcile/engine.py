@@ -188,6 +188,13 @@ def _writer(
 ) -> Callable[[], Any]:
     want = change.desired
     assert want is not None
+    if change.action is Action.UPDATE and change.observed is not None:
+        # A write replaces every tag: keep those someone else added (Azure Policy, a person),
+        # which azlab does not manage and so never counts as drift.
+        tags = {**change.observed.tags, **want.tags}
+        want = Desired(
+            want.kind, want.name, want.props, tags, want.depends_on, want.create_only, want.source
+        )
 
     async def run() -> None:
         if change.action is Action.REPLACE:

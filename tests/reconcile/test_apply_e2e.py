@@ -10,6 +10,7 @@ import pytest
 
 from azlab.azure.session import AzureSession, Target
 from azlab.cli.main import main
+from azlab.sandbox.pytest_plugin import Clients
 from azlab.sandbox.runner import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,9 +64,14 @@ def test_detailed_exitcode_reports_pending_changes(sandbox: Sandbox) -> None:
 
 
 def test_change_in_place_shows_old_and_new(
-    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    sandbox: Sandbox, clients: Clients, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert main(["apply", str(LYNC), "--yes"]) == 0
+    # A tag someone else added (Azure Policy, a person) is not drift and survives the update.
+    sql = clients.compute.virtual_machines.get("rg-lynclab-wus2", "sql01")
+    clients.compute.virtual_machines.begin_update(
+        "rg-lynclab-wus2", "sql01", {"tags": {**(sql.tags or {}), "costcenter": "42"}}
+    ).result()
     edited = tmp_path / "lynclab.yaml"
     edited.write_text(LYNC.read_text().replace("size: Standard_B4ms", "size: Standard_D4s_v5", 1))
     code, view = run_json(capsys, "plan", str(edited))
@@ -76,6 +82,9 @@ def test_change_in_place_shows_old_and_new(
     ]
     assert main(["apply", str(edited), "--yes"]) == 0
     assert main(["plan", str(edited), "--detailed-exitcode"]) == 0
+    sql = clients.compute.virtual_machines.get("rg-lynclab-wus2", "sql01")
+    assert sql.hardware_profile.vm_size == "Standard_D4s_v5"
+    assert sql.tags["costcenter"] == "42"
 
 
 def test_create_time_change_is_refused_without_replace(
