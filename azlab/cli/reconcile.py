@@ -152,7 +152,9 @@ def apply_command(
 def destroy_command(
     plan_file: Path = PLAN_ARGUMENT,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    keep_disks: bool = typer.Option(False, "--keep-disks", help="Keep the VMs' managed disks."),
+    keep_disks: bool = typer.Option(
+        False, "--keep-disks", help="Keep the VMs' managed disks and the storage accounts (VHDs)."
+    ),
     parallelism: int = typer.Option(DEFAULT_PARALLELISM, "--parallelism", min=1),
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,

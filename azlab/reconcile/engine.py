@@ -244,6 +244,11 @@ def destroy_changes(view: Preview, *, keep_disks: bool) -> list[Change]:
     for o in owned:
         if o.kind is Kind.RESOURCE_GROUP or (keep_disks and o.kind is Kind.DISK):
             continue
+        if keep_disks and o.kind in (Kind.STORAGE_ACCOUNT, Kind.CONTAINER):
+            # VHDs are disks too: the copies `azlab migrate` retains live there.
+            reason = "kept: --keep-disks keeps storage, where VHDs live"
+            changes.append(Change(Action.NOOP, o.kind, o.name, observed=o, reason=reason))
+            continue
         user = in_use.get(o.name.lower()) if o.kind is Kind.NETWORK else None
         if user is not None:
             reason = f"kept: unmanaged network interface {user} uses it"
