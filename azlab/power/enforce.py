@@ -3,9 +3,10 @@
 Each action is sent and not polled: the shared `StateWatcher` sees every VM
 arrive in one list call per round. A 409 means another operation (another
 tick, a person) is already on that VM; it is watched like our own. A VM that
-fails (`AllocationFailed`) is retried with backoff until the deadline; if it
-still fails, its step fails and every step that needs it is reported blocked,
-while unrelated steps go on.
+fails (`AllocationFailed`), or that settles in another state (that operation
+was the opposite one, or someone acted on it after ours), is sent the action
+again with backoff until the deadline; if it still is not there, its step fails
+and every step that needs it is reported blocked, while unrelated steps go on.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class VmResult:
 
 # Sends of one action when the connection breaks before Azure answers.
 SEND_ATTEMPTS = 4
+# Power states no operation is moving a VM out of.
+SETTLED = ("running", "stopped", "deallocated")
 
 
 class StepFailed(Exception):
@@ -106,7 +109,9 @@ class PowerRun:
                 break
             states = await self.watcher.wait_until(
                 todo,
-                lambda s: _arrived(s, step.want) or s.failed_code is not None,
+                lambda s: (
+                    _arrived(s, step.want) or s.failed_code is not None or _elsewhere(s, step.want)
+                ),
                 deadline=self.deadline,
             )
             retry: list[str] = []
@@ -117,10 +122,14 @@ class PowerRun:
                         vm, step.group, step.want, "done", attempts[vm]
                     )
                     continue
-                why = state.failed_code if state and state.failed_code else "timed out"
+                why, again = "timed out", False
+                if state is not None and state.failed_code:
+                    why, again = state.failed_code, True
+                elif state is not None and _elsewhere(state, step.want):
+                    why, again = f"another operation left it {state.power}", True
                 room = self.deadline - time.monotonic()
                 pause = self.retry_delay * 2 ** (attempts[vm] - 1)
-                if state is not None and state.failed_code and room > pause:
+                if again and room > pause:
                     retry.append(vm)
                     continue
                 self.results[vm.lower()] = VmResult(
@@ -168,6 +177,13 @@ class PowerRun:
 
 def _arrived(state: VmState | None, want: str) -> bool:
     return state is not None and state.power == want
+
+
+def _elsewhere(state: VmState, want: str) -> bool:
+    """At rest in another state, with no operation on it: nothing more will move it there."""
+    return (
+        state.power in SETTLED and state.power != want and state.provisioning.lower() == "succeeded"
+    )
 
 
 def summarize(results: Mapping[str, VmResult]) -> dict[str, int]:

@@ -73,6 +73,8 @@ class StateWatcher:
         self.interval = interval
         self.states: dict[str, VmState] = dict(initial or {})
         self.rounds = 0
+        self._begun = 0  # rounds begun; `states` come from round number `_read_in`
+        self._read_in = 0
         self._refreshed = asyncio.Event()
         self._waiters = 0
         self._task: asyncio.Task[None] | None = None
@@ -80,7 +82,10 @@ class StateWatcher:
         self.last_error: Exception | None = None
 
     async def refresh(self) -> None:
+        self._begun += 1
+        number = self._begun
         self.states = await list_states(self.session, self.resource_group)
+        self._read_in = number
         self.rounds += 1
         self._last = time.monotonic()
         event, self._refreshed = self._refreshed, asyncio.Event()
@@ -104,17 +109,18 @@ class StateWatcher:
         """Wait until `done(state)` holds for every named VM, or the deadline passes.
 
         Only states read after this call count, so an answer from before an
-        action was sent is never taken for its result.
+        action was sent is never taken for its result: not even a round already
+        under way when it was called.
         """
         wanted = [n.lower() for n in names]
-        entered = self.rounds
+        entered = self._begun
         self._waiters += 1
         if self._task is None:
             self._task = asyncio.create_task(self._loop())
         try:
             while True:
                 current = {n: self.states.get(n) for n in wanted}
-                fresh = self.rounds > entered
+                fresh = self._read_in > entered
                 if fresh and all(s is not None and done(s) for s in current.values()):
                     return {n: s for n, s in current.items() if s is not None}
                 remaining = deadline - time.monotonic()
