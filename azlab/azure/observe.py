@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -61,15 +62,20 @@ async def observe(session: AzureSession, resource_group: str) -> list[Observed]:
         _collect(session.compute.disks.list_by_resource_group(resource_group)),
         _collect(session.compute.virtual_machines.list(resource_group)),
     )
-    found += [_network(v) for v in vnets]
-    found += [_nsg(n) for n in nsgs]
-    found += [_public_ip(p) for p in pips]
-    found += [_nic(n) for n in nics]
-    found += [_storage_account(a) for a in accounts]
+    found += [_state(_network(v), v) for v in vnets]
+    found += [_state(_nsg(n), n) for n in nsgs]
+    found += [_state(_public_ip(p), p) for p in pips]
+    found += [_state(_nic(n), n) for n in nics]
+    found += [_state(_storage_account(a), a) for a in accounts]
     found += await _containers(session, resource_group, accounts)
-    found += [_disk(d) for d in disks if not d.get("properties", {}).get("osType")]
-    found += [_vm(v) for v in vms]
+    found += [_state(_disk(d), d) for d in disks if not d.get("properties", {}).get("osType")]
+    found += [_state(_vm(v), v) for v in vms]
     return found
+
+
+def _state(seen: Observed, item: Mapping[str, Any]) -> Observed:
+    state = item.get("properties", {}).get("provisioningState")
+    return replace(seen, provisioning=str(state)) if state else seen
 
 
 async def power_states(session: AzureSession, resource_group: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
+from azlab.azure.busy import resend_if_dropped
 from azlab.azure.session import AzureSession
 from azlab.errors import UsageError
 from azlab.redact import redact
@@ -134,7 +135,9 @@ async def resolve(text: str, session: AzureSession | None) -> BlobEndpoint:
             hint="check the name, or pass --subscription",
         )
     group = str(found.id).split("/")[4]
-    keys = await session.storage.storage_accounts.list_keys(group, account)
+    keys = await resend_if_dropped(
+        lambda: session.storage.storage_accounts.list_keys(group, account)
+    )
     key = str(keys.as_dict()["keys"][0]["value"])
     endpoint = str(found.primary_endpoints.blob)
     return BlobEndpoint(

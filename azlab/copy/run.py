@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 
 from azure.storage.blob.aio import BlobClient, ExponentialRetry
 
+from azlab.azure.busy import resend_if_dropped
 from azlab.copy.async_copy import copy_blob_async
 from azlab.copy.endpoints import BlobEndpoint, copy_expiry, resolve
 from azlab.copy.engine import DEFAULT_PARALLELISM, CopyResult, copy_page_blob, verify
@@ -41,15 +43,27 @@ def journal_path(source: BlobEndpoint, destination: BlobEndpoint) -> Path:
     return state_dir() / "copies" / f"{key}.json"
 
 
+class QuickRetry(ExponentialRetry):
+    """Retries after about 0.5, 1, 2 and 4 s.
+
+    The SDK's default waits 15 s before the first retry of a transient error (and its
+    arithmetic makes even a small initial backoff at least 2 s, with 3 s of jitter either
+    way); a copy makes thousands of requests and verifies by reading ranges one after
+    another, so each wait is paid in full.
+    """
+
+    def get_backoff_time(self, settings: dict[str, Any]) -> float:
+        base = 0.5 * 2 ** max(0, int(settings["count"]) - 1)
+        return float(base * random.uniform(0.8, 1.2))
+
+
 def _client(
     endpoint: BlobEndpoint, token: Any, stack: AsyncExitStack, *, retries: int = 4
 ) -> BlobClient:
     credential = endpoint.credential
     if credential == "token":
         credential = token
-    # The SDK's default waits 15 s before the first retry of a transient error; a copy makes
-    # thousands of requests, so it retries after about 1, 3, 5 and 9 s.
-    policy = ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=retries)
+    policy = QuickRetry(retry_total=retries)
     client = BlobClient.from_blob_url(endpoint.sas_url, credential=credential, retry_policy=policy)
     stack.push_async_callback(client.close)
     return client
@@ -59,16 +73,23 @@ async def _export_disk(endpoint: BlobEndpoint, session: Any, stack: AsyncExitSta
     """Grant read access to a managed disk for the copy; revoke it when the copy ends."""
     assert endpoint.disk is not None
     group, name = endpoint.disk
-    poller = await session.compute.disks.begin_grant_access(
-        group, name, {"access": "Read", "duration_in_seconds": EXPORT_SECONDS}
-    )
-    access = await poller.result()
+
+    async def grant() -> Any:
+        poller = await session.compute.disks.begin_grant_access(
+            group, name, {"access": "Read", "duration_in_seconds": EXPORT_SECONDS}
+        )
+        return await poller.result()
+
+    access = await resend_if_dropped(grant)
     url = str(access.access_sas)
     base, _, query = url.partition("?")
     endpoint.url, endpoint.sas = base, query
 
     async def revoke() -> None:
-        await (await session.compute.disks.begin_revoke_access(group, name)).result()
+        async def send() -> None:
+            await (await session.compute.disks.begin_revoke_access(group, name)).result()
+
+        await resend_if_dropped(send)
 
     stack.push_async_callback(revoke)
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from azure.core.exceptions import ResourceNotFoundError
 
+from azlab.azure.busy import resend_if_dropped, when_free
 from azlab.azure.observe import power_states
 from azlab.azure.session import AzureSession
 from azlab.copy.progress import CopyProgress
@@ -81,7 +82,9 @@ class _Steps:
             asyncio.get_running_loop().call_later(
                 self.kill_after, os.kill, os.getpid(), signal.SIGKILL
             )
-        await work()
+        # Every step is safe to run again, so one that meets an operation an interrupted
+        # run left going (409, "retry after it completes") is run again once that ends.
+        await when_free(work)
         record[name] = "done"
         await self._save()
         self.reporter.step(label, name, "done")
@@ -93,7 +96,9 @@ async def _uploader(session: AzureSession, journal: Journal) -> Callable[[str, b
 
     account = journal.destination.storage_account
     group = await steps.account_group(session, account)
-    keys = await session.storage.storage_accounts.list_keys(group, account)
+    keys = await resend_if_dropped(
+        lambda: session.storage.storage_accounts.list_keys(group, account)
+    )
     key = str(keys.as_dict()["keys"][0]["value"])
     props = await session.storage.storage_accounts.get_properties(group, account)
     endpoint = str(props.primary_endpoints.blob)
@@ -123,7 +128,9 @@ async def _remote_journal(
         group = await steps.account_group(session, account)
     except LookupError:
         return None
-    keys = await session.storage.storage_accounts.list_keys(group, account)
+    keys = await resend_if_dropped(
+        lambda: session.storage.storage_accounts.list_keys(group, account)
+    )
     key = str(keys.as_dict()["keys"][0]["value"])
     props = await session.storage.storage_accounts.get_properties(group, account)
     async with BlobServiceClient(

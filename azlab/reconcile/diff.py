@@ -76,14 +76,19 @@ def _compare(plan_name: str, want: Desired, have: Observed | None) -> Change:
             reason=f"exists and belongs to {whose}; add tag {PLAN_TAG}={plan_name} to adopt it",
         )
     fields = tuple(_field_changes(want, have))
-    if not fields:
-        return Change(Action.NOOP, want.kind, want.name, desired=want, observed=have)
     fixed = [f for f in fields if f.name in want.create_only]
     if fixed:
         reason = ", ".join(f"{f.name} cannot change in place" for f in fixed)
         return Change(
             Action.REPLACE, want.kind, want.name, want, have, fields=fields, reason=reason
         )
+    if not have.settled:
+        # An interrupted apply's operation still running, or one that failed: apply waits
+        # for it to end and writes the resource again.
+        reason = f"provisioning {have.provisioning}: an earlier operation did not finish"
+        return Change(Action.UPDATE, want.kind, want.name, want, have, fields=fields, reason=reason)
+    if not fields:
+        return Change(Action.NOOP, want.kind, want.name, desired=want, observed=have)
     return Change(Action.UPDATE, want.kind, want.name, desired=want, observed=have, fields=fields)
 
 

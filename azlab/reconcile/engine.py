@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from azlab.azure import operations
+from azlab.azure.busy import when_free
 from azlab.azure.observe import observe, power_states
 from azlab.azure.operations import VmSecrets
 from azlab.azure.session import AzureSession
@@ -178,7 +179,7 @@ def apply_tasks(
 
 def _deleter(session: AzureSession, rg: str, change: Change) -> Callable[[], Any]:
     async def run() -> None:
-        await operations.delete(session, rg, change.kind, change.name)
+        await when_free(lambda: operations.delete(session, rg, change.kind, change.name))
 
     return run
 
@@ -197,19 +198,22 @@ def _writer(
         )
 
     async def run() -> None:
+        # Each call waits out an operation still running on the resource (an interrupted
+        # apply's): Azure refuses it until then.
         if change.action is Action.REPLACE:
-            await operations.delete(session, rg, change.kind, change.name)
+            await when_free(lambda: operations.delete(session, rg, change.kind, change.name))
             if change.kind is Kind.VM:
                 # The old OS disk is kept; the new one needs a name of its own.
                 props = {**want.props, "os_disk_name": f"{want.name}-osdisk-{int(time.time())}"}
-                await operations.create_or_update(
-                    session, rg, _with_props(want, props), secrets=secrets
+                new = _with_props(want, props)
+                await when_free(
+                    lambda: operations.create_or_update(session, rg, new, secrets=secrets)
                 )
                 return
         if change.action is Action.UPDATE and change.kind is Kind.VM:
-            await operations.update_vm(session, rg, want)
+            await when_free(lambda: operations.update_vm(session, rg, want))
             return
-        await operations.create_or_update(session, rg, want, secrets=secrets)
+        await when_free(lambda: operations.create_or_update(session, rg, want, secrets=secrets))
 
     return run
 

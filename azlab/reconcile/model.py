@@ -77,10 +77,17 @@ class Observed:
     tags: Mapping[str, str] = field(default_factory=dict)
     # Names of resources this one uses (a VM's disks and NIC), so deletes run in order.
     uses: tuple[Key, ...] = ()
+    # Azure's provisioningState: anything but Succeeded means an operation is still running
+    # (an interrupted apply's) or ended in failure.
+    provisioning: str | None = None
 
     @property
     def key(self) -> Key:
         return (self.kind, self.name.lower())
+
+    @property
+    def settled(self) -> bool:
+        return self.provisioning is None or self.provisioning.lower() == "succeeded"
 
     def owned_by(self, plan_name: str) -> bool:
         return self.tags.get(PLAN_TAG) == plan_name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from azlab.reconcile.diff import diff, summarize
 from azlab.reconcile.model import PLAN_TAG, Action, Desired, FieldChange, Kind, Observed
 
@@ -55,6 +57,22 @@ def test_create_time_property_is_replace_with_reason() -> None:
     change = only(diff(PLAN, [vm(image="img:b")], [seen(**OWNED)]))
     assert change.action is Action.REPLACE
     assert "image cannot change in place" in change.reason
+
+
+def test_resource_an_interrupted_apply_left_unfinished_is_written_again() -> None:
+    for state in ("Creating", "Updating", "Failed"):
+        have = replace(seen(**OWNED), provisioning=state)
+        change = only(diff(PLAN, [vm()], [have]))
+        assert change.action is Action.UPDATE and change.fields == ()
+        assert f"provisioning {state}" in change.reason
+    settled = replace(seen(**OWNED), provisioning="Succeeded")
+    assert only(diff(PLAN, [vm()], [settled])).action is Action.NOOP
+
+
+def test_container_the_plan_does_not_list_is_never_pruned() -> None:
+    container = Observed(Kind.CONTAINER, "st01/someones", {}, tags=OWNED)
+    change = only(diff(PLAN, [], [container], prune=True))
+    assert change.action is Action.ORPHAN and "--prune leaves it" in change.reason
 
 
 def test_resource_without_plan_tag_is_never_changed() -> None:
