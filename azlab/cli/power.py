@@ -30,6 +30,7 @@ from azlab.power.queue import enqueue_tick
 from azlab.power.steps import DEALLOCATED, RUNNING
 from azlab.power.watch import list_states
 from azlab.power.worker import Worker, shifted_clock
+from azlab.reconcile.model import PLAN_TAG
 from azlab.redact import redact
 from azlab.schedule.forecast import next_transitions, week_figures
 from azlab.schedule.model import from_plan
@@ -313,13 +314,21 @@ def hold_command(
     async def work() -> None:
         async with AzureSession(target_for(plan, subscription)) as session:
             states = await list_states(session, plan.resource_group)
+            # Every VM is checked before any is tagged: no half-held group.
             for name in names:
                 state = states.get(name.lower())
                 if state is None:
                     raise UsageError(
                         f"vm {name} does not exist in Azure yet", hint="run azlab apply"
                     )
-                tags = {**state.tags, HOLD_TAG: until}
+                if state.tags.get(PLAN_TAG) != plan.name:
+                    raise UsageError(
+                        f"vm {name} is not managed by plan {plan.name}: it lacks the tag "
+                        f"{PLAN_TAG}={plan.name}",
+                        hint="azlab changes only what its plan owns",
+                    )
+            for name in names:
+                tags = {**states[name.lower()].tags, HOLD_TAG: until}
                 await (
                     await session.compute.virtual_machines.begin_update(
                         plan.resource_group, name, {"tags": tags}

@@ -18,6 +18,7 @@ from azlab.power.enforce import PowerRun, VmResult
 from azlab.power.steps import PowerVm, Step, build_steps
 from azlab.power.watch import StateWatcher, VmState, list_states
 from azlab.reconcile.executor import Listener
+from azlab.reconcile.model import PLAN_TAG
 from azlab.schedule.desired import desired_state
 from azlab.schedule.model import from_plan
 from azlab.schedule.overrides import override
@@ -67,6 +68,10 @@ def plan_steps(
             state = states.get(vm.name.lower())
             if state is None:
                 skipped[vm.name] = "not found in Azure (run apply)"
+                continue
+            if state.tags.get(PLAN_TAG) != plan.name:
+                # Someone else's VM with this name: azlab acts only on what its plan owns.
+                skipped[vm.name] = f"not managed: no tag {PLAN_TAG}={plan.name} (apply adopts none)"
                 continue
             why = override(state.tags, at)
             if why is not None:

@@ -122,6 +122,30 @@ def test_excluded_and_held_vms_are_left_alone(
     assert "edge01" not in acted and "fe01" not in acted
 
 
+def test_a_vm_without_the_plans_tag_is_never_started_stopped_or_held(
+    lab: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vm = lab.emulator.state.get(
+        f"/subscriptions/{lab.subscription}/resourceGroups/rg-lynclab-wus2/providers/Microsoft.Compute/virtualMachines/edge01"
+    )
+    assert vm is not None
+    del vm["tags"]["azlab-plan"]  # as if someone else had made a VM of that name
+    code, report = tick(capsys, "--at", EVENING)
+    assert code == 0
+    assert "not managed" in report["skipped"]["edge01"]
+    assert "edge01" not in {name for name, _ in actions(lab)}
+    assert ("fe01", "deallocate") in actions(lab)
+    assert main(["down", str(LYNC), "lync"]) == 0
+    assert "edge01" not in {name for name, _ in actions(lab)}
+    capsys.readouterr()
+    assert main(["hold", str(LYNC), "lync", "--for", "3h"]) == 2
+    out, err = capsys.readouterr()
+    assert "edge01 is not managed by plan lynclab" in out + err
+    assert "azlab-hold-until" not in vm["tags"]
+    fe01 = lab.emulator.state.get(vm["id"].replace("/edge01", "/fe01"))
+    assert fe01 is not None and "azlab-hold-until" not in fe01["tags"]  # nothing half-held
+
+
 def test_up_and_down_by_hand(lab: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["down", str(LYNC), "lync"]) == 0
     assert actions(lab) == [("edge01", "deallocate"), ("fe01", "deallocate")]
