@@ -42,6 +42,7 @@ from azure.storage.blob import (
 from azure.storage.blob.aio import BlobClient, BlobServiceClient
 
 from azlab.copy.engine import allocated_ranges, copy_page_blob
+from azlab.copy.run import QuickRetry
 from benchmarks.common import note, spread, summary
 from benchmarks.gateway_bench import make_account
 from benchmarks.sandbox_process import sandbox_process
@@ -144,7 +145,7 @@ async def by_azlab(
     target = BlobClient.from_blob_url(
         f"{dst}vhds/{name}",
         credential={"account_name": "stcopydst", "account_key": dst_key},
-        retry_total=0,
+        retry_policy=QuickRetry(retry_total=4),  # as `azlab copy` makes it
     )
     # The truth is read from Azurite itself, so sampling spends none of the blob's limits.
     sampler = Sampler(

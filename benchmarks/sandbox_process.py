@@ -22,14 +22,16 @@ def sandbox_process(
     *, storage: bool = True, persist: bool = True, **settings: Any
 ) -> Iterator[tuple[dict[str, str], SandboxControl]]:
     """`storage=False`: control plane only, no Azurite (ARM work never waits for disk bytes).
-    `persist=False`: no state file (benchmarks/sandbox_serve.py says why)."""
+    `persist=False`: no state file (azlab/sandbox/__main__.py says why)."""
     env = child_env(AZLAB_SANDBOX_STORAGE="off") if not storage else child_env()
     with tempfile.TemporaryDirectory() as tmp:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                *(("azlab.sandbox", "serve") if persist else ("benchmarks.sandbox_serve",)),
+                "azlab.sandbox",
+                "serve",
+                *(() if persist else ("--no-state",)),
                 "--data",
                 tmp,
                 "--settings",

@@ -37,7 +37,7 @@ from benchmarks.tick_bench import EVENING, MORNING, control_from_env, drop_histo
 SIZES = (100, 1000, 5000)
 QUICK_SIZES = (100, 1000)
 MEASURED = {"latency": "20ms", "op_time": "1s", "throttle": "off"}
-# Set up at once; no state file (benchmarks/sandbox_serve.py says why).
+# Set up at once; no state file (azlab/sandbox/__main__.py says why).
 SANDBOX: dict[str, Any] = {"storage": False, "persist": False, "op_time": "0s", "page_size": 1000}
 os.environ.setdefault("LAB_SSH_KEY", "ssh-ed25519 AAAAbenchmark")
 

@@ -15,8 +15,8 @@ from azlab.sandbox.settings import Settings
 INFO_FILE = "sandbox.json"
 
 
-async def serve(data: Path, settings: Settings, port: int) -> None:
-    sandbox = Sandbox(settings, data_dir=data, persist=True, port=port)
+async def serve(data: Path, settings: Settings, port: int, *, persist: bool = True) -> None:
+    sandbox = Sandbox(settings, data_dir=data, persist=persist, port=port)
     await sandbox.serve()
     info = {"pid": os.getpid(), **sandbox.env()}
     (data / INFO_FILE).write_text(json.dumps(info, indent=2))
@@ -38,10 +38,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--settings", default="{}", help="JSON of sandbox settings")
     parser.add_argument("--port", type=int, default=0)
+    # Writing the whole state every second costs more than answering once a lab has
+    # thousands of VMs; benchmarks of big labs measure the client, so they keep none.
+    parser.add_argument("--no-state", action="store_true", help="keep no state file")
     args = parser.parse_args()
     settings = Settings().with_changes(json.loads(args.settings))
     args.data.mkdir(parents=True, exist_ok=True)
-    asyncio.run(serve(args.data, settings, args.port))
+    asyncio.run(serve(args.data, settings, args.port, persist=not args.no_state))
 
 
 if __name__ == "__main__":
