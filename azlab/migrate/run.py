@@ -90,18 +90,23 @@ class _Steps:
         self.reporter.step(label, name, "done")
 
 
+async def _account_access(session: AzureSession, group: str, account: str) -> tuple[str, str]:
+    """The account's blob endpoint and a key to it."""
+    keys = await resend_if_dropped(
+        lambda: session.storage.storage_accounts.list_keys(group, account)
+    )
+    props = await session.storage.storage_accounts.get_properties(group, account)
+    return str(props.primary_endpoints.blob), str(keys.as_dict()["keys"][0]["value"])
+
+
 async def _uploader(session: AzureSession, journal: Journal) -> Callable[[str, bytes], Any]:
     """Copies of the journal go to the destination account, for a resume from elsewhere."""
     from azure.storage.blob.aio import BlobServiceClient
 
     account = journal.destination.storage_account
-    group = await steps.account_group(session, account)
-    keys = await resend_if_dropped(
-        lambda: session.storage.storage_accounts.list_keys(group, account)
+    endpoint, key = await _account_access(
+        session, await steps.account_group(session, account), account
     )
-    key = str(keys.as_dict()["keys"][0]["value"])
-    props = await session.storage.storage_accounts.get_properties(group, account)
-    endpoint = str(props.primary_endpoints.blob)
     container = journal.destination.container
     await steps.ensure_container(session, journal.destination, container)
 
@@ -128,13 +133,9 @@ async def _remote_journal(
         group = await steps.account_group(session, account)
     except LookupError:
         return None
-    keys = await resend_if_dropped(
-        lambda: session.storage.storage_accounts.list_keys(group, account)
-    )
-    key = str(keys.as_dict()["keys"][0]["value"])
-    props = await session.storage.storage_accounts.get_properties(group, account)
+    endpoint, key = await _account_access(session, group, account)
     async with BlobServiceClient(
-        str(props.primary_endpoints.blob), credential={"account_name": account, "account_key": key}
+        endpoint, credential={"account_name": account, "account_key": key}
     ) as service:
         try:
             blob = service.get_blob_client(container, JOURNAL_PREFIX + name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from azlab.errors import AzlabError, PlanError
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.diff import diff
 from azlab.reconcile.executor import Listener, Outcome, RunStats, Status, Task, run_graph
-from azlab.reconcile.model import Action, Change, Desired, Key, Kind, Observed
+from azlab.reconcile.model import Action, Change, Key, Kind, Observed
 
 # Deletes run from the top of this ranking down: VMs before their NICs and disks, and so on.
 _RANK = {
@@ -192,10 +192,7 @@ def _writer(
     if change.action is Action.UPDATE and change.observed is not None:
         # A write replaces every tag: keep those someone else added (Azure Policy, a person),
         # which azlab does not manage and so never counts as drift.
-        tags = {**change.observed.tags, **want.tags}
-        want = Desired(
-            want.kind, want.name, want.props, tags, want.depends_on, want.create_only, want.source
-        )
+        want = replace(want, tags={**change.observed.tags, **want.tags})
 
     async def run() -> None:
         # Each call waits out an operation still running on the resource (an interrupted
@@ -205,7 +202,7 @@ def _writer(
             if change.kind is Kind.VM:
                 # The old OS disk is kept; the new one needs a name of its own.
                 props = {**want.props, "os_disk_name": f"{want.name}-osdisk-{int(time.time())}"}
-                new = _with_props(want, props)
+                new = replace(want, props=props)
                 await when_free(
                     lambda: operations.create_or_update(session, rg, new, secrets=secrets)
                 )
@@ -216,12 +213,6 @@ def _writer(
         await when_free(lambda: operations.create_or_update(session, rg, want, secrets=secrets))
 
     return run
-
-
-def _with_props(want: Desired, props: Mapping[str, Any]) -> Desired:
-    return Desired(
-        want.kind, want.name, props, want.tags, want.depends_on, want.create_only, want.source
-    )
 
 
 async def run(
