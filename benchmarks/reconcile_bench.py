@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from azlab.azure.session import AzureSession, Target
+from azlab.graph import Status
 from azlab.plan import load_plan
 from azlab.reconcile import engine
-from azlab.reconcile.executor import Status
 from azlab.testing.plangen import write_synthetic_plan
 from benchmarks.common import note, summary
 from benchmarks.common import spread as _spread

@@ -11,8 +11,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from azlab.graph import Listener, Outcome, Status, Task
 from azlab.reconcile.diff import summarize
-from azlab.reconcile.executor import Listener, Outcome, Status, Task
 from azlab.reconcile.model import Action, Change, Key
 
 _STYLE = {

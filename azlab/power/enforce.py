@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from azlab.azure.session import AzureSession
+from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.power.steps import RUNNING, Step, StepKey
 from azlab.power.watch import StateWatcher, VmState
-from azlab.reconcile.executor import Listener, Outcome, RunStats, Status, Task, run_graph
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from azlab.azure.session import AzureSession
+from azlab.graph import Listener
 from azlab.power.enforce import PowerRun, VmResult
 from azlab.power.steps import PowerVm, Step, build_steps
 from azlab.power.watch import StateWatcher, VmState, list_states
-from azlab.reconcile.executor import Listener
 from azlab.reconcile.model import PLAN_TAG
 from azlab.schedule.desired import desired_state
 from azlab.schedule.model import from_plan

@@ -20,9 +20,9 @@ from azlab.azure.observe import observe, power_states
 from azlab.azure.operations import VmSecrets
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
+from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.diff import diff
-from azlab.reconcile.executor import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.reconcile.model import Action, Change, Key, Kind, Observed
 
 # Deletes run from the top of this ranking down: VMs before their NICs and disks, and so on.

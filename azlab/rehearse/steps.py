@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError
+from azlab.graph import Status
 from azlab.plan.loader import LoadedPlan, check_plan, load_plan
 from azlab.reconcile import engine
-from azlab.reconcile.executor import Status
 from azlab.reconcile.model import Change
 from azlab.rehearse.observe import RequestLog, owned_anywhere
 from azlab.rehearse.secrets import missing_key_files, placeholder_env, vm_secrets

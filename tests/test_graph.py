@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from azlab.reconcile.executor import (
+from azlab.graph import (
     CycleError,
     Listener,
     Outcome,
