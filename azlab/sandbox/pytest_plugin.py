@@ -28,12 +28,12 @@ def sandbox(azlab_sandbox_session: Sandbox, monkeypatch: pytest.MonkeyPatch) -> 
     emulator = azlab_sandbox_session.emulator
     emulator.state.reset()
     emulator.log.clear()
-    emulator._apply_settings(TEST_SETTINGS)
+    emulator.apply_settings(TEST_SETTINGS)
     for name, value in azlab_sandbox_session.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AZLAB_POLLING_INTERVAL", "0.02")
     yield azlab_sandbox_session
-    emulator._apply_settings(TEST_SETTINGS)
+    emulator.apply_settings(TEST_SETTINGS)
 
 
 def requests_matching(sandbox: Sandbox, method: str | None = None, contains: str = "") -> list[str]:

@@ -12,15 +12,13 @@ import os
 import shutil
 import ssl
 import tempfile
-import threading
 from pathlib import Path
-from typing import Any
 
 import trustme
 from aiohttp import web
 
-from azlab.errors import SandboxError
 from azlab.sandbox.arm.server import ArmEmulator
+from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
 from azlab.sandbox.storage.azurite import find_azurite
 from azlab.sandbox.storage.backend import AzuriteBackend
@@ -60,9 +58,8 @@ class Sandbox:
         )
         self.port = port
         self.ca_file = self.data_dir / "ca.pem"
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = LoopThread("sandbox", self.serve, self._close)
         self._saver: asyncio.Task[None] | None = None
 
     @property
@@ -106,15 +103,17 @@ class Sandbox:
         if self.storage is not None:
             (self.data_dir / "storage").mkdir(parents=True, exist_ok=True)
             self.storage.start()
-        context = self._tls()
-        self._runner = web.AppRunner(self.emulator.app(), access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=context, backlog=1024)
-        await site.start()
-        server: Any = site._server
-        self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await listen(
+            self.emulator.app(), self.port, ssl_context=self._tls()
+        )
         if self.emulator.data_file is not None:
             self._saver = asyncio.get_running_loop().create_task(self._save_dirty())
+
+    async def _close(self) -> None:
+        if self._saver is not None:
+            self._saver.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     async def _save_dirty(self) -> None:
         while True:
@@ -123,39 +122,11 @@ class Sandbox:
                 self.emulator.save()
 
     def start(self) -> Sandbox:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.serve())
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            if self._runner is not None:
-                loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="azlab-sandbox", daemon=True)
         self._thread.start()
-        if not ready.wait(30):
-            raise SandboxError("the sandbox did not start within 30 s")
-        if failure:
-            raise SandboxError(f"the sandbox could not start: {failure[0]}")
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            if self._saver is not None:
-                self._loop.call_soon_threadsafe(self._saver.cancel)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self._thread.stop()
         self.emulator.close()
         self.emulator.save()
         if self.storage is not None:

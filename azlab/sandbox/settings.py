@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from azlab.errors import UsageError
+from azlab.sandbox.specs import FaultItem, parse_fault_spec, parse_seconds
 from azlab.sandbox.storage.gateway_settings import GatewaySettings
-
-_DURATION = re.compile(r"^([0-9]*\.?[0-9]+)(ms|s|m)?$")
-
-
-def parse_seconds(text: str | float | int) -> float:
-    """`20ms`, `2s`, `1.5`, `1m` -> seconds."""
-    if isinstance(text, int | float):
-        return float(text)
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise UsageError(f"{text!r} is not a duration such as 20ms, 2s or 1m")
-    value, unit = float(match.group(1)), match.group(2) or "s"
-    return value / 1000 if unit == "ms" else value * 60 if unit == "m" else value
 
 
 @dataclass(frozen=True)
@@ -48,40 +35,26 @@ class Faults:
 
 def parse_faults(spec: str) -> Faults:
     """`500=0.1@write,503=0.05,drop=0.01,allocation=dc01|sql01,allocation-rate=0.2,seed=3`."""
-    faults = Faults()
-    if not spec.strip():
-        return faults
-    for part in spec.split(","):
-        name, _, value = part.strip().partition("=")
-        if not value:
-            raise UsageError(f"fault {part!r}: write NAME=VALUE")
-        try:
-            if name in ("500", "503"):
-                rate, _, kind = value.partition("@")
-                if name == "500":
-                    faults = replace(
-                        faults, error_500={**faults.error_500, kind or "*": float(rate)}
-                    )
-                else:
-                    faults = replace(
-                        faults, error_503={**faults.error_503, kind or "*": float(rate)}
-                    )
-            elif name == "drop":
-                faults = replace(faults, drop=float(value))
-            elif name == "allocation":
-                vms = frozenset(v.lower() for v in value.split("|") if v)
-                faults = replace(faults, allocation_failed_vms=vms)
-            elif name == "allocation-rate":
-                faults = replace(faults, allocation_failed_rate=float(value))
-            elif name == "seed":
-                faults = replace(faults, seed=int(value))
-            else:
-                raise UsageError(
-                    f"unknown fault {name!r}: use 500, 503, drop, allocation, allocation-rate, seed"
-                )
-        except ValueError:
-            raise UsageError(f"fault {part!r}: {value!r} is not a number") from None
-    return faults
+    return parse_fault_spec(spec, Faults(), _add_fault)
+
+
+def _add_fault(faults: Faults, item: FaultItem) -> Faults:
+    if item.name == "500":
+        return replace(faults, error_500={**faults.error_500, item.kind: float(item.rate)})
+    if item.name == "503":
+        return replace(faults, error_503={**faults.error_503, item.kind: float(item.rate)})
+    if item.name == "drop":
+        return replace(faults, drop=float(item.value))
+    if item.name == "allocation":
+        vms = frozenset(v.lower() for v in item.value.split("|") if v)
+        return replace(faults, allocation_failed_vms=vms)
+    if item.name == "allocation-rate":
+        return replace(faults, allocation_failed_rate=float(item.value))
+    if item.name == "seed":
+        return replace(faults, seed=int(item.value))
+    raise UsageError(
+        f"unknown fault {item.name!r}: use 500, 503, drop, allocation, allocation-rate, seed"
+    )
 
 
 @dataclass(frozen=True)

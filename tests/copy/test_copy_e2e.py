@@ -30,7 +30,7 @@ def storage(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         pytest.skip("Azurite is not installed (make setup)")
     monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
     yield sandbox
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
 
 
 def account(c: Clients, name: str) -> BlobServiceClient:
@@ -103,13 +103,13 @@ def test_a_storm_of_503s_slows_the_copy_but_it_completes(
     storage: Sandbox, clients: Clients, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = sparse(account(clients, "ststorm01"), "a.vhd", 32 * MIB, [(0, 32 * MIB)])
-    storage.emulator._apply_settings(
+    storage.emulator.apply_settings(
         Settings(page_size=5).with_changes({"storage_faults": "503=0.3@put-page-from-url,seed=5"})
     )
     code, events, text = run_copy(capsys, "ststorm01/vhds/a.vhd", "ststorm01/vhds/b.vhd")
     assert code == 0, text
     assert events[-1]["throttled"] > 0 and events[-1]["copied"] == 32 * MIB
-    storage.emulator._apply_settings(Settings(page_size=5))
+    storage.emulator.apply_settings(Settings(page_size=5))
     copy = account_blob(clients, "ststorm01", "b.vhd")
     assert copy.download_blob().readall() == source.download_blob().readall()
 
@@ -137,7 +137,7 @@ def test_sas_urls_are_accepted_and_never_printed(
 def test_async_mode_reports_the_services_progress(
     storage: Sandbox, clients: Clients, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    storage.emulator._apply_settings(Settings(page_size=5).with_changes({"copy_speed": "16MiB/s"}))
+    storage.emulator.apply_settings(Settings(page_size=5).with_changes({"copy_speed": "16MiB/s"}))
     source = sparse(
         account(clients, "stasync01"), "a.vhd", 16 * MIB, [(0, 4 * MIB), (12 * MIB, MIB)]
     )
@@ -193,7 +193,7 @@ def test_a_killed_copy_resumes_with_what_is_missing(
     storage: Sandbox, clients: Clients, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = sparse(account(clients, "stkill01"), "a.vhd", 48 * MIB, [(0, 48 * MIB)])
-    storage.emulator._apply_settings(Settings(page_size=5).with_changes({"blob_limits": "8MiB/s"}))
+    storage.emulator.apply_settings(Settings(page_size=5).with_changes({"blob_limits": "8MiB/s"}))
     child = _spawn_copy("stkill01/vhds/a.vhd", "stkill01/vhds/b.vhd", dict(os.environ))
     deadline = time.monotonic() + 30
     assert child.stdout is not None
@@ -204,7 +204,7 @@ def test_a_killed_copy_resumes_with_what_is_missing(
     time.sleep(2.5)  # the journal is written every 2 seconds
     child.send_signal(signal.SIGKILL)
     child.wait(10)
-    storage.emulator._apply_settings(Settings(page_size=5))
+    storage.emulator.apply_settings(Settings(page_size=5))
     code, events, text = run_copy(capsys, "stkill01/vhds/a.vhd", "stkill01/vhds/b.vhd")
     assert code == 0, text
     done = events[-1]
@@ -217,7 +217,7 @@ def test_a_source_that_changes_during_the_copy_fails_cleanly(
     storage: Sandbox, clients: Clients
 ) -> None:
     source = sparse(account(clients, "stchange01"), "a.vhd", 48 * MIB, [(0, 48 * MIB)])
-    storage.emulator._apply_settings(Settings(page_size=5).with_changes({"blob_limits": "8MiB/s"}))
+    storage.emulator.apply_settings(Settings(page_size=5).with_changes({"blob_limits": "8MiB/s"}))
     child = _spawn_copy("stchange01/vhds/a.vhd", "stchange01/vhds/b.vhd", dict(os.environ))
     assert child.stdout is not None
     for line in child.stdout:

@@ -101,7 +101,7 @@ def lab(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
         pytest.skip("Azurite is not installed (run make setup)")
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
     assert main(["apply", str(LYNC), "--yes"]) == 0
-    sandbox.emulator._apply_settings(Settings(page_size=5, op_time=0.2))
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.2))
     sandbox.emulator.log.clear()
     return sandbox
 
@@ -238,7 +238,7 @@ def test_failed_and_unreadable_messages_go_to_the_poison_queue(
 ) -> None:
     enqueue(queue_url, EVENING, capsys)
     workers(queue_url, EVENING, 1)
-    lab.emulator._apply_settings(
+    lab.emulator.apply_settings(
         Settings(page_size=5, op_time=0.2, faults=Faults(allocation_failed_vms=frozenset({"dc01"})))
     )
     lab.emulator.log.clear()

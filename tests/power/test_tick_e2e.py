@@ -21,7 +21,7 @@ MORNING = "2026-11-24T08:05:00-08:00"  # Tuesday, after the 08:00 start
 def lab(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
     assert main(["apply", str(LYNC), "--yes"]) == 0
-    sandbox.emulator._apply_settings(Settings(page_size=5, op_time=0.2))
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.2))
     sandbox.emulator.log.clear()
     return sandbox
 
@@ -80,7 +80,7 @@ def test_failed_vm_blocks_what_needs_it_and_nothing_else(
     lab: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert tick(capsys, "--at", EVENING)[0] == 0
-    lab.emulator._apply_settings(
+    lab.emulator.apply_settings(
         Settings(page_size=5, op_time=0.2).with_changes({"faults": "allocation=sql01"})
     )
     code, report = tick(capsys, "--at", MORNING, "--deadline", "2s")

@@ -27,7 +27,7 @@ def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_one_failing_vm_does_not_stop_the_others(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sandbox.emulator._apply_settings(
+    sandbox.emulator.apply_settings(
         Settings(page_size=5).with_changes({"faults": "allocation=edge01"})
     )
     capsys.readouterr()
@@ -43,7 +43,7 @@ def test_injected_server_errors_block_only_what_depends_on_them(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Every public IP write fails: edge01's NIC and VM are blocked, the rest is built.
-    sandbox.emulator._apply_settings(
+    sandbox.emulator.apply_settings(
         Settings(page_size=5).with_changes(
             {
                 "faults": "500=1.0@PUT /subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.network/publicipaddresses/{name}"
@@ -56,13 +56,13 @@ def test_injected_server_errors_block_only_what_depends_on_them(
     assert outcomes["edge01-pip"] == "failed"
     assert outcomes["edge01-nic"] == "blocked" and outcomes["edge01"] == "blocked"
     assert outcomes["dc01"] == outcomes["fe01"] == outcomes["sql01"] == "done"
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
     assert main(["apply", str(LYNC), "--yes"]) == 0
     assert main(["plan", str(LYNC), "--detailed-exitcode"]) == 0
 
 
 def test_apply_killed_midway_is_finished_by_running_it_again(sandbox: Sandbox) -> None:
-    sandbox.emulator._apply_settings(Settings(page_size=5, op_time=1.0))
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=1.0))
     process = subprocess.Popen(
         [sys.executable, "-m", "azlab", "apply", str(LYNC), "--yes"],
         env=dict(os.environ),
@@ -80,6 +80,6 @@ def test_apply_killed_midway_is_finished_by_running_it_again(sandbox: Sandbox) -
     process.send_signal(signal.SIGKILL)
     process.wait(10)
     assert "vnet-wus2-10-2" in names and "edge01" not in names
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
     assert main(["apply", str(LYNC), "--yes"]) == 0
     assert main(["plan", str(LYNC), "--detailed-exitcode"]) == 0

@@ -76,7 +76,7 @@ def test_a_start_time_inside_the_spring_gap_fires_when_clocks_reach_it(
 
 def test_a_vm_that_fails_to_start_is_reported_with_what_it_blocked(applied: Sandbox) -> None:
     faults = Faults(allocation_failed_vms=frozenset({"sql01"}))
-    applied.emulator._apply_settings(Settings(page_size=5, faults=faults))
+    applied.emulator.apply_settings(Settings(page_size=5, faults=faults))
     monday = datetime(2026, 11, 23, 7, 50, tzinfo=timezone(timedelta(hours=-8)))
     result = simulate(applied, LYNC, monday, monday + timedelta(minutes=25), deadline=0.3)
     problems = "\n".join(result.problems)

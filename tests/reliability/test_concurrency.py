@@ -191,7 +191,7 @@ def lab(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sa
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", PASSWORD)
     monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
     assert main(["apply", str(LYNC), "--yes"]) == 0
-    sandbox.emulator._apply_settings(RACING)
+    sandbox.emulator.apply_settings(RACING)
     sandbox.emulator.log.clear()
     return sandbox
 

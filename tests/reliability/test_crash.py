@@ -244,7 +244,7 @@ def _calibrate(run: Run, zygote: Zygote, variant: Variant, argv: list[str]) -> i
         saved = state.snapshot()
         plan = Path(argv[1])
         plan_text = plan.read_text()
-        run.sandbox.emulator._apply_settings(BUSY)
+        run.sandbox.emulator.apply_settings(BUSY)
         before = len(run.sandbox.emulator.log)
         env = {**os.environ, "AZLAB_STATE_DIR": str(run.tmp_path / "calibration")}
         child = zygote.run(*argv, env=env)
@@ -253,7 +253,7 @@ def _calibrate(run: Run, zygote: Zygote, variant: Variant, argv: list[str]) -> i
         settle_disk_writes(run.sandbox)
         state.restore(saved)
         plan.write_text(plan_text)
-        run.sandbox.emulator._apply_settings(QUIET)
+        run.sandbox.emulator.apply_settings(QUIET)
     return _CALIBRATED[variant.name]
 
 
@@ -265,7 +265,7 @@ def crash_once(
     requests = _calibrate(run, zygote, variant, argv)
     write_user_data(run.sandbox, run.rng)
     before = disk_hashes(run.sandbox)
-    run.sandbox.emulator._apply_settings(BUSY)
+    run.sandbox.emulator.apply_settings(BUSY)
     kill_at = run.rng.randrange(0, requests)
     jitter = run.rng.uniform(0, 0.05)
     began = time.monotonic()

@@ -61,8 +61,8 @@ def settings(seed: int | None) -> Settings:
 
 def fresh_buckets(sandbox: Sandbox, seed: int | None) -> None:
     """Full throttling buckets, as for a subscription nobody used for a while."""
-    sandbox.emulator._apply_settings(Settings(page_size=5))
-    sandbox.emulator._apply_settings(settings(seed))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(settings(seed))
 
 
 def azlab(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, float]:
@@ -137,7 +137,7 @@ def apply_under_faults(
     # Still under faults: nothing is left to change.
     code, text, _ = azlab(capsys, "plan", str(lab), "--detailed-exitcode")
     assert code == 0, f"plan after apply shows changes or failed (seed {seed}):\n{text[-3000:]}"
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
     assert set(power_states(sandbox, RG).values()) == {"running"}
     _record(figures, label, seen, sandbox, seconds, base)
 
@@ -179,7 +179,7 @@ def ticks_under_faults(
     figures: Figures,
     label: str,
 ) -> None:
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
     code, text, _ = azlab(capsys, "apply", str(lab), "--yes")
     assert code == 0, text
 
@@ -240,7 +240,7 @@ def test_a_start_whose_connection_drops_is_sent_again(
     assert main(["apply", str(LYNC), "--yes"]) == 0
     assert main(["down", str(LYNC), "core", "lync"]) == 0
     emulator = sandbox.emulator
-    emulator._apply_settings(Settings(page_size=5, op_time=0.1))
+    emulator.apply_settings(Settings(page_size=5, op_time=0.1))
     check = emulator._maybe_fail
     dropped: list[str] = []
 
@@ -320,7 +320,7 @@ def copy_under_faults(
     figures: Figures,
     label: str,
 ) -> None:
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
     source = _sparse_source(clients, "stfaults01", seed)
     src = f"stfaults01/vhds/src-{seed}.vhd"
 
@@ -337,7 +337,7 @@ def copy_under_faults(
     code, report, text, seconds = _copy(capsys, src, f"stfaults01/vhds/copy-{seed}.vhd", "--verify")
     assert code == 0, f"copy failed under faults (seed {seed}):\n{text[-3000:]}"
     assert report["verified_content"] is True and report["copied"] == ALLOCATED, report
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
     copy = clients.blob_service("stfaults01").get_blob_client("vhds", f"copy-{seed}.vhd")
     assert copy.get_blob_properties().size == 128 * MIB
     assert _allocated_bytes(copy) == _allocated_bytes(source), f"copy differs (seed {seed})"
@@ -387,7 +387,7 @@ def test_a_disk_export_copies_byte_for_byte_under_faults(
         capsys, "disk:rg-lynclab-wus2/dc01-osdisk", "stwus2lynclab01/vhds/dc01.vhd", "--verify"
     )
     assert code == 0, f"disk copy failed under faults (seed {seed}):\n{text[-3000:]}"
-    storage.emulator._apply_settings(Settings(page_size=5))
+    storage.emulator.apply_settings(Settings(page_size=5))
     disk = clients.compute.disks.get("rg-lynclab-wus2", "dc01-osdisk")
     assert disk.disk_state != "ActiveSAS"  # access was revoked after the copy
     access = clients.compute.disks.begin_grant_access(

@@ -117,7 +117,7 @@ def test_create_read_update_list_over_pages_and_delete(clients: Clients) -> None
 
 
 def test_vm_lifecycle_with_every_action(sandbox: Sandbox, clients: Clients) -> None:
-    sandbox.emulator._apply_settings(Settings(page_size=5, op_time=0.3))
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.3))
     nic_id = nic(clients, network(clients))
     vm = clients.compute.virtual_machines.begin_create_or_update(
         "rg1", "vm1", vm_body(nic_id, LINUX)
@@ -161,7 +161,7 @@ def test_second_action_while_one_runs_is_409(sandbox: Sandbox, clients: Clients)
     clients.compute.virtual_machines.begin_create_or_update(
         "rg1", "vm1", vm_body(nic_id, LINUX)
     ).result()
-    sandbox.emulator._apply_settings(Settings(page_size=5, op_time=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=5))
     clients.compute.virtual_machines.begin_deallocate("rg1", "vm1")
     with pytest.raises(HttpResponseError) as caught:
         clients.compute.virtual_machines.begin_start("rg1", "vm1")
@@ -175,7 +175,7 @@ def test_allocation_failure_fails_the_operation(sandbox: Sandbox, clients: Clien
         "rg1", "vm1", vm_body(nic_id, LINUX)
     ).result()
     clients.compute.virtual_machines.begin_deallocate("rg1", "vm1").result()
-    sandbox.emulator._apply_settings(
+    sandbox.emulator.apply_settings(
         Settings(page_size=5).with_changes({"faults": "allocation=vm1"})
     )
     with pytest.raises(HttpResponseError) as caught:
@@ -193,7 +193,7 @@ def test_throttling_answers_429_with_retry_after_that_the_sdk_honours(
 ) -> None:
     clients.resource.resource_groups.create_or_update("rg1", {"location": "westus2"})
     # Azure's read bucket scaled down to 5 requests, refilled at one per two seconds.
-    sandbox.emulator._apply_settings(Settings(page_size=5, throttle="x0.02"))
+    sandbox.emulator.apply_settings(Settings(page_size=5, throttle="x0.02"))
     started = time.monotonic()
     for _ in range(7):
         clients.resource.resource_groups.get("rg1")
@@ -204,7 +204,7 @@ def test_throttling_answers_429_with_retry_after_that_the_sdk_honours(
 
 
 def test_throttle_headers_report_what_is_left(sandbox: Sandbox) -> None:
-    sandbox.emulator._apply_settings(Settings(throttle="azure"))
+    sandbox.emulator.apply_settings(Settings(throttle="azure"))
     control = SandboxControl(sandbox.control_url, str(sandbox.ca_file))
     context = ssl.create_default_context(cafile=str(sandbox.ca_file))
     request = urllib.request.Request(
@@ -220,7 +220,7 @@ def test_throttle_headers_report_what_is_left(sandbox: Sandbox) -> None:
 
 def test_injected_503s_are_retried_by_the_sdk_then_surface(sandbox: Sandbox) -> None:
     fast = Clients(sandbox, retry_backoff_factor=0.01, retry_total=2)
-    sandbox.emulator._apply_settings(Settings().with_changes({"faults": "503=1.0@read"}))
+    sandbox.emulator.apply_settings(Settings().with_changes({"faults": "503=1.0@read"}))
     with pytest.raises(HttpResponseError) as caught:
         fast.resource.resource_groups.get("rg1")
     assert caught.value.status_code == 503
@@ -283,7 +283,7 @@ def test_snapshot_restore_and_persistence(
 
 def test_clock_moves_pending_operations_forward(sandbox: Sandbox, clients: Clients) -> None:
     nic_id = nic(clients, network(clients))
-    sandbox.emulator._apply_settings(Settings(page_size=5, op_time=3600))
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=3600))
     clients.compute.virtual_machines.begin_create_or_update("rg1", "vm1", vm_body(nic_id, LINUX))
     assert power(clients) == "PowerState/starting"
     SandboxControl(sandbox.control_url, str(sandbox.ca_file)).advance_clock(3601)
@@ -292,16 +292,16 @@ def test_clock_moves_pending_operations_forward(sandbox: Sandbox, clients: Clien
 
 def test_dropped_connections_surface_after_the_sdks_retries(sandbox: Sandbox) -> None:
     fast = Clients(sandbox, retry_backoff_factor=0.01, retry_total=1)
-    sandbox.emulator._apply_settings(Settings().with_changes({"faults": "drop=1.0"}))
+    sandbox.emulator.apply_settings(Settings().with_changes({"faults": "drop=1.0"}))
     with pytest.raises(Exception) as caught:
         fast.resource.resource_groups.get("rg1")
     assert type(caught.value).__name__ in ("ServiceRequestError", "ServiceResponseError")
-    sandbox.emulator._apply_settings(Settings())
+    sandbox.emulator.apply_settings(Settings())
     assert fast.resource.resource_groups.check_existence("rg1") is False
 
 
 def test_latency_is_added_to_every_answer(sandbox: Sandbox, clients: Clients) -> None:
-    sandbox.emulator._apply_settings(Settings(latency=0.2))
+    sandbox.emulator.apply_settings(Settings(latency=0.2))
     started = time.monotonic()
     clients.resource.resource_groups.check_existence("rg1")
     assert time.monotonic() - started >= 0.2

@@ -117,7 +117,7 @@ def storage(sandbox: Sandbox) -> Iterator[Sandbox]:
     if sandbox.storage is None:
         pytest.skip("Azurite is not installed (make setup)")
     yield sandbox
-    sandbox.emulator._apply_settings(Settings(page_size=5))
+    sandbox.emulator.apply_settings(Settings(page_size=5))
 
 
 def account(c: Clients, name: str) -> BlobServiceClient:
@@ -231,7 +231,7 @@ def test_gateway_checksum_agrees_with_azurites(storage: Sandbox, clients: Client
 
 
 def test_copy_blob_is_pending_then_succeeds(storage: Sandbox, clients: Clients) -> None:
-    storage.emulator._apply_settings(Settings(page_size=5).with_changes({"copy_speed": "8MiB/s"}))
+    storage.emulator.apply_settings(Settings(page_size=5).with_changes({"copy_speed": "8MiB/s"}))
     source, _ = sparse_source(account(clients, "stcopy01"))
     container = account(clients, "stcopy02").get_container_client("vhds")
     target = container.get_blob_client("copy.vhd")
@@ -256,7 +256,7 @@ def test_copy_blob_is_pending_then_succeeds(storage: Sandbox, clients: Clients) 
 
 
 def test_abort_and_failure_leave_a_zero_length_blob(storage: Sandbox, clients: Clients) -> None:
-    storage.emulator._apply_settings(Settings(page_size=5).with_changes({"copy_speed": "1MiB/s"}))
+    storage.emulator.apply_settings(Settings(page_size=5).with_changes({"copy_speed": "1MiB/s"}))
     service = account(clients, "stabort01")
     source, _ = sparse_source(service)
     target = service.get_blob_client("vhds", "aborted.vhd")
@@ -271,7 +271,7 @@ def test_abort_and_failure_leave_a_zero_length_blob(storage: Sandbox, clients: C
         target.abort_copy(copy["copy_id"])
     assert nothing.value.error_code == "NoPendingCopyOperation"
 
-    storage.emulator._apply_settings(
+    storage.emulator.apply_settings(
         Settings(page_size=5).with_changes(
             {"copy_speed": "32MiB/s", "storage_faults": "copy-fail=1"}
         )
@@ -292,7 +292,7 @@ def test_busy_blob_answers_503_and_the_sdk_retries_through(
 ) -> None:
     service = account(clients, "stbusy01")
     source, _ = sparse_source(service)
-    storage.emulator._apply_settings(Settings(page_size=5).with_changes({"blob_limits": "2MiB/s"}))
+    storage.emulator.apply_settings(Settings(page_size=5).with_changes({"blob_limits": "2MiB/s"}))
     target = service.get_blob_client("vhds", "busy.vhd")
     target.create_page_blob(8 * MIB)
     url = sas_url(source)
@@ -306,7 +306,7 @@ def test_busy_blob_answers_503_and_the_sdk_retries_through(
         retry_policy=LinearRetry(backoff=0.5, random_jitter_range=0, retry_total=10),
     )
     patient.upload_pages_from_url(url, offset=4 * MIB, length=4 * MIB, source_offset=4 * MIB)
-    storage.emulator._apply_settings(Settings(page_size=5))
+    storage.emulator.apply_settings(Settings(page_size=5))
     assert target.download_blob().readall() == source.download_blob().readall()
 
 
@@ -314,19 +314,19 @@ def test_injected_faults_hit_the_chosen_operation(storage: Sandbox, clients: Cli
     service = account(clients, "stfault01")
     blob = service.get_blob_client("vhds", "a.txt")
     blob.upload_blob(b"hello")
-    storage.emulator._apply_settings(
+    storage.emulator.apply_settings(
         Settings(page_size=5).with_changes({"storage_faults": "500=1@get"})
     )
     with pytest.raises(HttpResponseError) as failed:
         blob.download_blob().readall()
     assert failed.value.status_code == 500
     blob.upload_blob(b"still writable", overwrite=True)  # other operations are untouched
-    storage.emulator._apply_settings(
+    storage.emulator.apply_settings(
         Settings(page_size=5).with_changes({"storage_faults": "drop=1@get"})
     )
     with pytest.raises(Exception):  # noqa: B017 - the connection is closed without an answer
         blob.download_blob().readall()
-    storage.emulator._apply_settings(
+    storage.emulator.apply_settings(
         Settings(page_size=5).with_changes({"storage_faults": "503=1@put-page,delay=300ms@get"})
     )
     began = time.monotonic()

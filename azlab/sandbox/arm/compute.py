@@ -26,26 +26,19 @@ from azlab.sandbox.arm.core import (
     Reply,
     Request,
     State,
+    body_of,
     new_etag,
     not_found,
     operation_headers,
     page,
 )
-from azlab.sandbox.arm.routes import PROVIDERS, Route, route
+from azlab.sandbox.arm.routes import PROVIDERS, Route, rg_id, route
 
 COMPUTE = PROVIDERS + "/microsoft.compute"
 VM = COMPUTE + "/virtualmachines/{name}"
 DISK = COMPUTE + "/disks/{name}"
 DISK_TYPE = "Microsoft.Compute/disks"
 VM_TYPE = "Microsoft.Compute/virtualMachines"
-
-
-def rg_id(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}"
-
-
-def body_of(req: Request) -> Json:
-    return req.body if isinstance(req.body, dict) else {}
 
 
 GIB = 1024**3

@@ -63,6 +63,11 @@ class Request:
     base_url: str  # scheme://host:port, from the Host header
 
 
+def body_of(req: Request) -> Json:
+    """The request's JSON object, or an empty one (no body, or not an object)."""
+    return req.body if isinstance(req.body, dict) else {}
+
+
 @dataclass
 class Reply:
     status: int

@@ -12,13 +12,14 @@ from azlab.sandbox.arm.core import (
     Reply,
     Request,
     State,
+    body_of,
     new_etag,
     not_found,
     operation_headers,
     page,
 )
 from azlab.sandbox.arm.provisioning import provision, remove
-from azlab.sandbox.arm.routes import PROVIDERS, Route, route
+from azlab.sandbox.arm.routes import PROVIDERS, Route, rg_id, route
 
 NET = PROVIDERS + "/microsoft.network"
 VNET = NET + "/virtualnetworks/{name}"
@@ -29,16 +30,8 @@ NIC = NET + "/networkinterfaces/{name}"
 _public_ips = itertools.count(10)
 
 
-def rg_id(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}"
-
-
 def rid(p: dict[str, str], type_path: str, name: str) -> str:
     return f"{rg_id(p)}/providers/Microsoft.Network/{type_path}/{name}"
-
-
-def body_of(req: Request) -> Json:
-    return req.body if isinstance(req.body, dict) else {}
 
 
 def _prefix(text: Any, target: str) -> ipaddress.IPv4Network:

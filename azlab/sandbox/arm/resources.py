@@ -10,12 +10,13 @@ from azlab.sandbox.arm.core import (
     Reply,
     Request,
     State,
+    body_of,
     not_found,
     operation_headers,
     page,
     retry_hint,
 )
-from azlab.sandbox.arm.routes import RG, Route, route
+from azlab.sandbox.arm.routes import RG, Route, rg_id, route
 
 
 class ResourceGroups:
@@ -42,18 +43,14 @@ class ResourceGroups:
             ),
         ]
 
-    @staticmethod
-    def rg_id(p: dict[str, str]) -> str:
-        return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}"
-
     def put(self, req: Request, p: dict[str, str]) -> Reply:
-        body = req.body if isinstance(req.body, dict) else {}
+        body = body_of(req)
         location = body.get("location")
         if not location:
             raise ArmError(
                 400, "LocationRequired", "The location property is required for this definition."
             )
-        rid = self.rg_id(p)
+        rid = rg_id(p)
         existing = self.state.get(rid)
         if existing is not None and existing["location"].lower() != str(location).lower():
             raise ArmError(
@@ -75,13 +72,13 @@ class ResourceGroups:
 
     def patch(self, req: Request, p: dict[str, str]) -> Reply:
         group = self._get(p)
-        body = req.body if isinstance(req.body, dict) else {}
+        body = body_of(req)
         if "tags" in body:
             group["tags"] = dict(body["tags"] or {})
         return Reply(200, group)
 
     def _get(self, p: dict[str, str]) -> Json:
-        rid = self.rg_id(p)
+        rid = rg_id(p)
         group = self.state.get(rid)
         if group is None:
             raise not_found("resource group", rid)
@@ -91,10 +88,10 @@ class ResourceGroups:
         return Reply(200, self._get(p))
 
     def head(self, req: Request, p: dict[str, str]) -> Reply:
-        return Reply(204 if self.state.get(self.rg_id(p)) else 404)
+        return Reply(204 if self.state.get(rg_id(p)) else 404)
 
     def delete(self, req: Request, p: dict[str, str]) -> Reply:
-        rid = self.rg_id(p)
+        rid = rg_id(p)
         if self.state.get(rid) is None:
             return Reply(204)
         for key in self.state.under(rid):

@@ -15,6 +15,11 @@ RG = "/subscriptions/{sub}/resourcegroups/{rg}"
 PROVIDERS = RG + "/providers"
 
 
+def rg_id(p: dict[str, str]) -> str:
+    """The ARM id of the resource group a route's `{sub}` and `{rg}` name."""
+    return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}"
+
+
 @dataclass(frozen=True)
 class Route:
     method: str

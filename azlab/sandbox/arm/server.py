@@ -69,7 +69,7 @@ class ArmEmulator:
         self._dirty = False
         self.random = random.Random(self.settings.faults.seed)
         self.throttle: Throttle | None = None
-        self._apply_settings(self.settings)
+        self.apply_settings(self.settings)
         self.routes: list[Route] = []
         self.compute = Compute(self.state, self.backend)
         for provider in (
@@ -86,7 +86,8 @@ class ArmEmulator:
         """Stop background work that needs the blob service; call before stopping it."""
         self.compute.close()
 
-    def _apply_settings(self, settings: Settings) -> None:
+    def apply_settings(self, settings: Settings) -> None:
+        """Behave by `settings` from the next request on (tests change them between steps)."""
         self.settings = settings
         self.state.settings = settings
         scale = throttle_scale(settings.throttle)
@@ -287,7 +288,7 @@ class ArmEmulator:
         if action == "settings":
             if request.method == "POST":
                 try:
-                    self._apply_settings(self.settings.with_changes(body))
+                    self.apply_settings(self.settings.with_changes(body))
                 except Exception as exc:
                     return web.json_response({"error": str(exc)}, status=400)
             return web.json_response(self.settings.as_dict())

@@ -17,11 +17,12 @@ from azlab.sandbox.arm.core import (
     Reply,
     Request,
     State,
+    body_of,
     not_found,
     operation_headers,
     page,
 )
-from azlab.sandbox.arm.routes import PROVIDERS, Route, route
+from azlab.sandbox.arm.routes import PROVIDERS, Route, rg_id, route
 
 SA = PROVIDERS + "/microsoft.storage/storageaccounts/{name}"
 CONTAINER = SA + "/blobservices/default/containers/{container}"
@@ -63,10 +64,6 @@ def derived_key(name: str, number: int) -> str:
     return base64.b64encode(
         hashlib.sha512(f"azlab-sandbox/{name}/{number}".encode()).digest()
     ).decode()
-
-
-def rg_id(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/resourceGroups/{p['rg']}"
 
 
 class Storage:
@@ -130,7 +127,7 @@ class Storage:
                 "StorageAccountAlreadyTaken",
                 f"The storage account named {name} is already taken.",
             )
-        body = req.body if isinstance(req.body, dict) else {}
+        body = body_of(req)
         existing = self.state.get(resource_id)
         location = body.get("location") or group["location"]
         account: Json = {
@@ -176,7 +173,7 @@ class Storage:
 
     def patch(self, req: Request, p: dict[str, str]) -> Reply:
         account = self._get(p)
-        body = req.body if isinstance(req.body, dict) else {}
+        body = body_of(req)
         if "tags" in body:
             account["tags"] = dict(body["tags"] or {})
         if "sku" in body:

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from azlab.errors import SandboxError
+from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.storage import gateway_listing, sharedkey
 from azlab.sandbox.storage.gateway_copy import CopyTracker
 from azlab.sandbox.storage.gateway_errors import storage_error
@@ -82,33 +81,12 @@ class StorageGateway:
         self.buckets = BlobBuckets(self.settings.limits)
         self.copies = CopyTracker(self)
         self.client: ClientSession | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = LoopThread("storage gateway", self._serve, self._close)
 
     # lifecycle
     def start(self) -> None:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self.loop = loop
-            try:
-                loop.run_until_complete(self._serve())
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._close())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="azlab-storage-gateway", daemon=True)
         self._thread.start()
-        if not ready.wait(30) or failure:
-            raise SandboxError(f"the storage gateway could not start: {failure[:1]}")
 
     async def _serve(self) -> None:
         self.client = ClientSession(
@@ -119,12 +97,7 @@ class StorageGateway:
         )
         app = web.Application(client_max_size=1024**3)
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        server: Any = site._server
-        self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await listen(app)
 
     async def _close(self) -> None:
         if self.client is not None:
@@ -133,10 +106,7 @@ class StorageGateway:
             await self._runner.cleanup()
 
     def stop(self) -> None:
-        if self.loop is not None and self._thread is not None:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(10)
-        self.loop = None
+        self._thread.stop()
 
     def configure(self, settings: GatewaySettings) -> None:
         self.settings = settings

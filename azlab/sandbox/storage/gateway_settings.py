@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from azlab.errors import UsageError
+from azlab.sandbox.specs import FaultItem, parse_fault_spec, parse_seconds
 
 MIB = 1024 * 1024
 # Azure's targets for one standard page blob.
@@ -74,37 +75,28 @@ class StorageFaults:
 
 def parse_storage_faults(spec: str) -> StorageFaults:
     """`503=0.1@put-page-from-url,500=0.02,drop=0.01@get,delay=50ms@get,copy-fail=0.5,seed=3`."""
-    from azlab.sandbox.settings import parse_seconds
+    return parse_fault_spec(spec, StorageFaults(), _add_fault, what="storage fault")
 
-    faults = StorageFaults()
-    if not spec.strip():
-        return faults
-    for part in spec.split(","):
-        name, _, value = part.strip().partition("=")
-        rate, _, kind = value.partition("@")
-        kind = kind or "*"
-        if kind not in KINDS:
-            raise UsageError(f"storage fault {part!r}: the kind is one of {', '.join(KINDS)}")
-        try:
-            if name == "500":
-                faults = replace(faults, error_500={**faults.error_500, kind: float(rate)})
-            elif name == "503":
-                faults = replace(faults, error_503={**faults.error_503, kind: float(rate)})
-            elif name == "drop":
-                faults = replace(faults, drop={**faults.drop, kind: float(rate)})
-            elif name == "delay":
-                faults = replace(faults, delay={**faults.delay, kind: parse_seconds(rate)})
-            elif name == "copy-fail":
-                faults = replace(faults, copy_fail=float(rate))
-            elif name == "seed":
-                faults = replace(faults, seed=int(rate))
-            else:
-                raise UsageError(
-                    f"unknown storage fault {name!r}: use 500, 503, drop, delay, copy-fail, seed"
-                )
-        except ValueError:
-            raise UsageError(f"storage fault {part!r}: {rate!r} is not a number") from None
-    return faults
+
+def _add_fault(faults: StorageFaults, item: FaultItem) -> StorageFaults:
+    kind, rate = item.kind, item.rate
+    if kind not in KINDS:
+        raise UsageError(f"storage fault {item.text!r}: the kind is one of {', '.join(KINDS)}")
+    if item.name == "500":
+        return replace(faults, error_500={**faults.error_500, kind: float(rate)})
+    if item.name == "503":
+        return replace(faults, error_503={**faults.error_503, kind: float(rate)})
+    if item.name == "drop":
+        return replace(faults, drop={**faults.drop, kind: float(rate)})
+    if item.name == "delay":
+        return replace(faults, delay={**faults.delay, kind: parse_seconds(rate)})
+    if item.name == "copy-fail":
+        return replace(faults, copy_fail=float(rate))
+    if item.name == "seed":
+        return replace(faults, seed=int(rate))
+    raise UsageError(
+        f"unknown storage fault {item.name!r}: use 500, 503, drop, delay, copy-fail, seed"
+    )
 
 
 @dataclass(frozen=True)
