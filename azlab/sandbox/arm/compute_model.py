@@ -1,8 +1,10 @@
-"""Pure rules of the compute emulator: image OS types, power transitions, instance views."""
+"""Pure rules of the compute emulator: image OS types, OS profiles, power transitions, instance views."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from azlab.sandbox.arm.core import ArmError, Json
 
 WINDOWS_PUBLISHERS = {
     "microsoftwindowsserver",
@@ -58,3 +60,58 @@ def instance_view(name: str, power: str, provisioning: str) -> dict[str, Any]:
         "computerName": name,
         "statuses": [prov, status(f"PowerState/{power}", DISPLAY.get(power, power))],
     }
+
+
+def validate_profile(
+    name: str, os_type: str | None, os_profile: Json | None, image: Json | None
+) -> None:
+    """The checks Azure makes of a new VM's osProfile against its image's OS."""
+    if os_profile is None:
+        if image is not None:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "Required parameter 'osProfile' is missing (null).",
+                "osProfile",
+            )
+        return
+    computer = os_profile.get("computerName") or name
+    if os_type == "windows":
+        if len(computer) > WINDOWS_COMPUTER_NAME_MAX:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                f"The value of parameter windowsConfiguration.computerName is invalid: Windows computer name cannot be more than 15 characters long, be entirely numeric, or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] {{ }} \\ | ; : . ' \" , < > / ?. ('{computer}')",
+                "computerName",
+            )
+        if "linuxConfiguration" in os_profile:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "The image is a Windows image but the request has a linuxConfiguration.",
+                "osProfile.linuxConfiguration",
+            )
+        if not os_profile.get("adminPassword"):
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "Required parameter 'adminPassword' is missing (null).",
+                "adminPassword",
+            )
+    elif os_type == "linux":
+        if "windowsConfiguration" in os_profile:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "The image is a Linux image but the request has a windowsConfiguration.",
+                "osProfile.windowsConfiguration",
+            )
+        linux = os_profile.get("linuxConfiguration") or {}
+        keys = (linux.get("ssh") or {}).get("publicKeys") or []
+        if not os_profile.get("adminPassword") and not keys:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                "Linux VMs need an admin password or an SSH public key.",
+                "osProfile",
+            )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import heapq
 import itertools
-import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +51,15 @@ def not_found(kind: str, resource_id: str) -> ArmError:
     name = resource_id.rstrip("/").rsplit("/", 1)[-1]
     code = "ResourceGroupNotFound" if kind == "resource group" else "ResourceNotFound"
     return ArmError(404, code, f"The {kind} '{name}' was not found.")
+
+
+def resource_not_found(type_name: str, name: str, group: str) -> ArmError:
+    """ARM's 404 for a GET of a typed resource, such as `Microsoft.Compute/disks`."""
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{type_name}/{name}' under resource group '{group}' was not found.",
+    )
 
 
 @dataclass(frozen=True)
@@ -217,32 +225,6 @@ class State:
 
     def reset(self) -> None:
         self.restore({})
-
-
-def operation_headers(request: Request, op: Operation, subscription: str) -> dict[str, str]:
-    base = (
-        f"{request.base_url}/subscriptions/{subscription}"
-        "/providers/Microsoft.Sandbox/locations/local"
-    )
-    api = request.query.get("api-version", "2024-01-01")
-    headers = {
-        "Azure-AsyncOperation": f"{base}/operations/{op.id}?api-version={api}",
-        "Location": f"{base}/operationResults/{op.id}?api-version={api}",
-    }
-    headers.update(retry_hint(op, op.started))
-    return headers
-
-
-def retry_hint(op: Operation, now: float) -> dict[str, str]:
-    """When to poll again: the time left, in milliseconds, which azure-core honours.
-
-    An operation that is done, or nearly, gets no hint: the client's own
-    polling interval applies.
-    """
-    remaining = op.due - now
-    if op.status != "InProgress" or remaining <= 0.005:
-        return {}
-    return {"retry-after-ms": str(math.ceil(remaining * 1000) + 5)}
 
 
 def page(request: Request, items: Iterable[Json], page_size: int) -> Reply:

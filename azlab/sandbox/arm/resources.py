@@ -12,10 +12,9 @@ from azlab.sandbox.arm.core import (
     State,
     body_of,
     not_found,
-    operation_headers,
     page,
-    retry_hint,
 )
+from azlab.sandbox.arm.lro import accepted, retry_hint
 from azlab.sandbox.arm.routes import RG, Route, rg_id, route
 
 
@@ -104,7 +103,7 @@ class ResourceGroups:
             self.state.delete(rid)
 
         op = self.state.start_operation(rid, on_done=done)
-        return Reply(202, None, operation_headers(req, op, p["sub"]))
+        return accepted(req, op, p["sub"])
 
     def list_groups(self, req: Request, p: dict[str, str]) -> Reply:
         prefix = f"/subscriptions/{p['sub']}/resourcegroups/".lower()
@@ -129,7 +128,7 @@ class ResourceGroups:
         if op is None:
             raise ArmError(404, "OperationNotFound", f"Operation {p['op']} was not found.")
         if op.status == "InProgress":
-            return Reply(202, None, operation_headers(req, op, p["sub"]))
+            return accepted(req, op, p["sub"])
         if op.status == "Failed" and op.error is not None:
             raise op.error
         if op.result is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from azlab.sandbox.arm.core import Reply, Request
 
@@ -53,14 +52,3 @@ def match(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str,
         if found:
             return candidate, found.groupdict()
     return None
-
-
-def base_resource(
-    resource_id: str, name: str, type_name: str, location: str | None, body: Any
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {"id": resource_id, "name": name, "type": type_name}
-    if location is not None:
-        resource["location"] = location
-    tags = body.get("tags") if isinstance(body, dict) else None
-    resource["tags"] = dict(tags or {})
-    return resource

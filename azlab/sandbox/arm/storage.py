@@ -19,14 +19,16 @@ from azlab.sandbox.arm.core import (
     State,
     body_of,
     not_found,
-    operation_headers,
     page,
+    resource_not_found,
 )
+from azlab.sandbox.arm.lro import accepted_location_only
 from azlab.sandbox.arm.routes import PROVIDERS, Route, rg_id, route
 
 SA = PROVIDERS + "/microsoft.storage/storageaccounts/{name}"
 CONTAINER = SA + "/blobservices/default/containers/{container}"
 NAME = re.compile(r"^[a-z0-9]{3,24}$")
+ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 CONTAINER_NAME = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
@@ -102,10 +104,7 @@ class Storage:
 
     def _taken_elsewhere(self, name: str, resource_id: str) -> bool:
         for key, resource in self.state.resources.items():
-            if (
-                resource.get("type") == "Microsoft.Storage/storageAccounts"
-                and resource["name"].lower() == name.lower()
-            ):
+            if resource.get("type") == ACCOUNT_TYPE and resource["name"].lower() == name.lower():
                 return key != resource_id.lower()
         return False
 
@@ -133,7 +132,7 @@ class Storage:
         account: Json = {
             "id": resource_id,
             "name": name,
-            "type": "Microsoft.Storage/storageAccounts",
+            "type": ACCOUNT_TYPE,
             "location": existing["location"] if existing else location,
             "tags": dict(body.get("tags") or {}),
             "sku": {
@@ -168,8 +167,7 @@ class Storage:
         op = self.state.start_operation(
             resource_id, on_done=done, result=lambda: self.state.get(resource_id)
         )
-        headers = operation_headers(req, op, p["sub"])
-        return Reply(202, None, {"Location": headers["Location"]})
+        return accepted_location_only(req, op, p["sub"])
 
     def patch(self, req: Request, p: dict[str, str]) -> Reply:
         account = self._get(p)
@@ -188,11 +186,7 @@ class Storage:
     def _get(self, p: dict[str, str]) -> Json:
         account = self.state.get(self._id(p))
         if account is None:
-            raise ArmError(
-                404,
-                "ResourceNotFound",
-                f"The Resource 'Microsoft.Storage/storageAccounts/{p['name']}' under resource group '{p['rg']}' was not found.",
-            )
+            raise resource_not_found(ACCOUNT_TYPE, p["name"], p["rg"])
         return account
 
     def get(self, req: Request, p: dict[str, str]) -> Reply:
@@ -221,7 +215,7 @@ class Storage:
         found = [
             r
             for k, r in self.state.resources.items()
-            if k.startswith(prefix) and r.get("type") == "Microsoft.Storage/storageAccounts"
+            if k.startswith(prefix) and r.get("type") == ACCOUNT_TYPE
         ]
         return page(req, found, self.state.settings.page_size)
 
