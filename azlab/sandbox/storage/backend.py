@@ -20,7 +20,7 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobSasPermissions, BlobServiceClient, generate_blob_sas
 
-from azlab.sandbox.arm.storage import derived_key
+from azlab.sandbox.arm.storage_backend import derived_key
 from azlab.sandbox.storage.azurite import Azurite
 from azlab.sandbox.storage.gateway import StorageGateway
 from azlab.sandbox.storage.gateway_settings import GatewaySettings
