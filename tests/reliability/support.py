@@ -149,8 +149,7 @@ def assert_clean_output(child: Child, what: str) -> None:
 
 def settle_disk_writes(sandbox: Sandbox) -> None:
     """Wait for the sandbox's background writes of image bytes into new disks."""
-    for future in list(sandbox.emulator.compute._writing.values()):
-        future.result()
+    sandbox.emulator.compute.data.settle_all()
 
 
 def disk_container(sandbox: Sandbox) -> Any:

@@ -91,6 +91,11 @@ class DiskBytes:
             self._settle(disk_key(disk_id))
             self.blobs.delete_disk_blob(disk_key(disk_id))
 
+    def settle_all(self) -> None:
+        """Wait for every write in flight (tests read disk blobs straight from Azurite)."""
+        for key in list(self._writing):
+            self._settle(key)
+
     def close(self) -> None:
         # Disk bytes not yet written are dropped: a stopping sandbox must not wait on
         # thousands of queued writes (a 500-VM lab), nor send them to a stopped Azurite.
