@@ -8,7 +8,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from azlab.azure.observe import observe
 from azlab.azure.session import AzureSession
 from azlab.cli.common import (
     OUTPUT_OPTION,
@@ -34,6 +33,7 @@ from azlab.cli.render import (
 )
 from azlab.reconcile import engine
 from azlab.reconcile.desired import nic_name
+from azlab.resources.observe import observe
 
 DEFAULT_PARALLELISM = 200  # ARM's per-subscription write burst; operations hold no thread
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
-from azlab.azure import operations
 from azlab.azure.session import AzureSession
 from azlab.copy.engine import DEFAULT_PARALLELISM
 from azlab.copy.progress import CopyProgress
@@ -20,6 +19,7 @@ from azlab.copy.run import CopyOptions, copy
 from azlab.migrate.model import Destination, DiskMove, VmMove
 from azlab.reconcile.desired import desired_resources, nic_name, nsg_name, public_ip_name
 from azlab.reconcile.model import PLAN_TAG, Desired, Kind
+from azlab.resources import operations
 
 RETAINED_TAG = "azlab-retained"
 

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from azlab.azure import operations
 from azlab.azure.busy import when_free
-from azlab.azure.observe import observe, power_states
-from azlab.azure.operations import VmSecrets
+from azlab.azure.observe import power_states
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.diff import diff
 from azlab.reconcile.model import Action, Change, Key, Kind, Observed
+from azlab.resources import operations
+from azlab.resources.observe import observe
+from azlab.resources.operations import VmSecrets
 
 # Deletes run from the top of this ranking down: VMs before their NICs and disks, and so on.
 _RANK = {

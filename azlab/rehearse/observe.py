@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 from azure.core.rest import HttpRequest
 
-from azlab.azure.observe import observe
 from azlab.azure.session import AzureSession
 from azlab.reconcile.model import Observed
+from azlab.resources.observe import observe
 
 # Any version that knows statusOnly; the sandbox accepts every version.
 API_VERSION = "2024-07-01"

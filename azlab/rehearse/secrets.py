@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from azlab.azure.operations import VmSecrets
 from azlab.reconcile import engine
 from azlab.reconcile.model import Action, Change, Kind
+from azlab.resources.operations import VmSecrets
 
 PLACEHOLDER_PASSWORD = "Rehearsal-only-1!"
 PLACEHOLDER_SSH_KEY = (

@@ -1,0 +1,70 @@
+"""What every resource kind provides, so the registry can treat them alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.exceptions import ResourceNotFoundError
+
+from azlab.azure.observe import as_json
+from azlab.azure.session import AzureSession
+from azlab.model import Desired, Kind, Observed
+
+__all__ = ["Handler", "Json", "VmSecrets", "as_json", "ignore_missing", "sub_id", "tags_of", "wait"]
+
+# A resource as Azure's REST API writes it.
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VmSecrets:
+    """How a VM's administrator signs in; never printed."""
+
+    password: str | None = None
+    ssh_public_key: str | None = None
+
+    def __repr__(self) -> str:
+        return "VmSecrets(<redacted>)"
+
+
+Lister = Callable[[AzureSession, str], AsyncIterator[Any]]
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One kind's calls: how to list, read, write and delete it."""
+
+    kind: Kind
+    # The ARM provider path of the kind, "" when it has no resource id of its own here.
+    provider: str
+    # REST JSON -> observed resource, or None when the item is not this kind's (an OS disk).
+    observed: Callable[[Mapping[str, Any]], Observed | None]
+    create: Callable[[AzureSession, str, Desired, VmSecrets], Awaitable[None]]
+    delete: Callable[[AzureSession, str, str], Awaitable[None]]
+    # The one list call per resource group; None when observe reads the kind another way.
+    lister: Lister | None = None
+
+
+async def wait(begin: Awaitable[Any]) -> Any:
+    """Start a long-running operation and wait for its outcome."""
+    poller = await begin
+    return await poller.result()
+
+
+async def ignore_missing(call: Awaitable[Any]) -> None:
+    """A resource already gone counts as deleted."""
+    try:
+        await call
+    except ResourceNotFoundError:
+        return
+
+
+def tags_of(item: Mapping[str, Any]) -> dict[str, str]:
+    return dict(item.get("tags") or {})
+
+
+def sub_id(session: AzureSession, rg: str, provider: str, name: str) -> dict[str, str]:
+    """An `{"id": ...}` reference to another resource in the group."""
+    return {"id": session.resource_id(rg, f"{provider}/{name}")}

@@ -1,0 +1,97 @@
+"""A virtual network with its subnets and DNS servers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict, cast
+
+from azlab.azure.session import AzureSession
+from azlab.model import Desired, Key, Kind, Observed
+from azlab.plan.model import Network
+from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+
+PROVIDER = "Microsoft.Network/virtualNetworks"
+
+
+class Props(TypedDict):
+    location: str
+    address_space: list[str]
+    dns_servers: list[str]
+    # Subnet name -> address prefix.
+    subnets: dict[str, str]
+
+
+def desired(
+    net: Network,
+    location: str,
+    tags: Mapping[str, str],
+    depends_on: tuple[Key, ...],
+    source: str | None,
+) -> Desired:
+    props = Props(
+        location=location,
+        address_space=sorted(str(a) for a in net.address_space),
+        dns_servers=[str(d) for d in net.dns_servers],
+        subnets={s.name: str(s.prefix) for s in net.subnets},
+    )
+    return Desired(
+        Kind.NETWORK,
+        net.name,
+        props,
+        tags=tags,
+        depends_on=depends_on,
+        create_only=frozenset({"location"}),
+        source=source,
+    )
+
+
+def observed(item: Mapping[str, Any]) -> Observed:
+    p = item.get("properties", {})
+    props = Props(
+        location=item.get("location", ""),
+        address_space=sorted(p.get("addressSpace", {}).get("addressPrefixes", [])),
+        dns_servers=list(p.get("dhcpOptions", {}).get("dnsServers", [])),
+        subnets={
+            s["name"]: s.get("properties", {}).get("addressPrefix") for s in p.get("subnets", [])
+        },
+    )
+    return Observed(Kind.NETWORK, item["name"], props, tags_of(item))
+
+
+def body(props: Props, tags: Mapping[str, str]) -> Json:
+    return {
+        "location": props["location"],
+        "tags": dict(tags),
+        "properties": {
+            "addressSpace": {"addressPrefixes": list(props["address_space"])},
+            "dhcpOptions": {"dnsServers": list(props["dns_servers"])},
+            "subnets": [
+                {"name": n, "properties": {"addressPrefix": prefix}}
+                for n, prefix in props["subnets"].items()
+            ],
+        },
+    }
+
+
+async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
+    request = body(cast(Props, want.props), want.tags)
+    await wait(
+        session.network.virtual_networks.begin_create_or_update(
+            rg, want.name, request, polling=session.outcome_polling()
+        )
+    )
+
+
+async def delete(session: AzureSession, rg: str, name: str) -> None:
+    vnets = session.network.virtual_networks
+    await ignore_missing(wait(vnets.begin_delete(rg, name, polling=session.outcome_polling())))
+
+
+HANDLER = Handler(
+    Kind.NETWORK,
+    PROVIDER,
+    observed,
+    create,
+    delete,
+    lister=lambda session, rg: session.network.virtual_networks.list(rg),
+)

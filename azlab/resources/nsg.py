@@ -1,0 +1,125 @@
+"""A VM's network security group: one inbound allow rule per endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, cast
+
+from azlab.azure.session import AzureSession
+from azlab.model import Desired, Key, Kind, Observed
+from azlab.plan.model import Endpoint
+from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+
+PROVIDER = "Microsoft.Network/networkSecurityGroups"
+# Rule priorities start here; Azure allows 100-4096.
+FIRST_RULE_PRIORITY = 1000
+
+
+class Rule(TypedDict):
+    priority: int
+    port: str
+    protocol: str
+    source: str
+
+
+class Props(TypedDict):
+    location: str
+    # Rule name -> rule.
+    rules: dict[str, Rule]
+
+
+def rules(endpoints: Sequence[Endpoint]) -> dict[str, Rule]:
+    return {
+        endpoint.name: Rule(
+            priority=FIRST_RULE_PRIORITY + 10 * index,
+            port=str(endpoint.port),
+            protocol=str(endpoint.protocol),
+            source=str(endpoint.source or "VirtualNetwork"),
+        )
+        for index, endpoint in enumerate(endpoints)
+    }
+
+
+def desired(
+    name: str,
+    endpoints: Sequence[Endpoint],
+    location: str,
+    tags: Mapping[str, str],
+    depends_on: tuple[Key, ...],
+    source: str | None,
+) -> Desired:
+    return Desired(
+        Kind.NSG,
+        name,
+        Props(location=location, rules=rules(endpoints)),
+        tags=tags,
+        depends_on=depends_on,
+        create_only=frozenset({"location"}),
+        source=source,
+    )
+
+
+def observed(item: Mapping[str, Any]) -> Observed:
+    found: dict[str, Rule] = {}
+    for rule in item.get("properties", {}).get("securityRules", []):
+        r = rule.get("properties", {})
+        found[rule["name"]] = Rule(
+            priority=r.get("priority"),
+            port=r.get("destinationPortRange"),
+            protocol=r.get("protocol"),
+            source=r.get("sourceAddressPrefix"),
+        )
+    props = Props(location=item.get("location", ""), rules=found)
+    return Observed(Kind.NSG, item["name"], props, tags_of(item))
+
+
+def _protocol(value: str) -> str:
+    return {"tcp": "Tcp", "udp": "Udp", "*": "*", "any": "*"}.get(value.lower(), value)
+
+
+def body(props: Props, tags: Mapping[str, str]) -> Json:
+    security_rules = [
+        {
+            "name": name,
+            "properties": {
+                "priority": r["priority"],
+                "direction": "Inbound",
+                "access": "Allow",
+                "protocol": _protocol(r["protocol"]),
+                "sourceAddressPrefix": r["source"],
+                "sourcePortRange": "*",
+                "destinationAddressPrefix": "*",
+                "destinationPortRange": r["port"],
+            },
+        }
+        for name, r in props["rules"].items()
+    ]
+    return {
+        "location": props["location"],
+        "tags": dict(tags),
+        "properties": {"securityRules": security_rules},
+    }
+
+
+async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
+    request = body(cast(Props, want.props), want.tags)
+    await wait(
+        session.network.network_security_groups.begin_create_or_update(
+            rg, want.name, request, polling=session.outcome_polling()
+        )
+    )
+
+
+async def delete(session: AzureSession, rg: str, name: str) -> None:
+    nsgs = session.network.network_security_groups
+    await ignore_missing(wait(nsgs.begin_delete(rg, name, polling=session.outcome_polling())))
+
+
+HANDLER = Handler(
+    Kind.NSG,
+    PROVIDER,
+    observed,
+    create,
+    delete,
+    lister=lambda session, rg: session.network.network_security_groups.list(rg),
+)

@@ -1,0 +1,93 @@
+"""A VM's static public IP address."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, TypedDict, cast
+
+from azlab.azure.session import AzureSession
+from azlab.model import Desired, Key, Kind, Observed
+from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+
+PROVIDER = "Microsoft.Network/publicIPAddresses"
+# Azure's default and smallest idle timeout, in minutes.
+DEFAULT_IDLE_MINUTES = 4
+
+
+class Props(TypedDict):
+    location: str
+    sku: str
+    # Minutes.
+    idle_timeout: int
+
+
+def idle_minutes(value: timedelta | None) -> int:
+    if value is None:
+        return DEFAULT_IDLE_MINUTES
+    return max(DEFAULT_IDLE_MINUTES, int(value.total_seconds() // 60))
+
+
+def desired(
+    name: str,
+    idle_timeout: timedelta | None,
+    location: str,
+    tags: Mapping[str, str],
+    depends_on: tuple[Key, ...],
+    source: str | None,
+) -> Desired:
+    props = Props(location=location, sku="Standard", idle_timeout=idle_minutes(idle_timeout))
+    return Desired(
+        Kind.PUBLIC_IP,
+        name,
+        props,
+        tags=tags,
+        depends_on=depends_on,
+        create_only=frozenset({"location", "sku"}),
+        source=source,
+    )
+
+
+def observed(item: Mapping[str, Any]) -> Observed:
+    props = Props(
+        location=item.get("location", ""),
+        sku=item.get("sku", {}).get("name"),
+        idle_timeout=item.get("properties", {}).get("idleTimeoutInMinutes"),
+    )
+    return Observed(Kind.PUBLIC_IP, item["name"], props, tags_of(item))
+
+
+def body(props: Props, tags: Mapping[str, str]) -> Json:
+    return {
+        "location": props["location"],
+        "tags": dict(tags),
+        "sku": {"name": props["sku"], "tier": "Regional"},
+        "properties": {
+            "publicIPAllocationMethod": "Static",
+            "idleTimeoutInMinutes": props["idle_timeout"],
+        },
+    }
+
+
+async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
+    request = body(cast(Props, want.props), want.tags)
+    await wait(
+        session.network.public_ip_addresses.begin_create_or_update(
+            rg, want.name, request, polling=session.outcome_polling()
+        )
+    )
+
+
+async def delete(session: AzureSession, rg: str, name: str) -> None:
+    ips = session.network.public_ip_addresses
+    await ignore_missing(wait(ips.begin_delete(rg, name, polling=session.outcome_polling())))
+
+
+HANDLER = Handler(
+    Kind.PUBLIC_IP,
+    PROVIDER,
+    observed,
+    create,
+    delete,
+    lister=lambda session, rg: session.network.public_ip_addresses.list(rg),
+)

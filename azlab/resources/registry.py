@@ -1,0 +1,41 @@
+"""Every resource kind's handler, by kind: the one table the reconciler looks kinds up in."""
+
+from __future__ import annotations
+
+from azlab.azure.session import AzureSession
+from azlab.model import Kind
+from azlab.resources import (
+    container,
+    disk,
+    network,
+    nic,
+    nsg,
+    public_ip,
+    resource_group,
+    storage_account,
+    vm,
+)
+from azlab.resources.base import Handler
+
+HANDLERS: dict[Kind, Handler] = {
+    h.kind: h
+    for h in (
+        resource_group.HANDLER,
+        network.HANDLER,
+        nsg.HANDLER,
+        public_ip.HANDLER,
+        nic.HANDLER,
+        storage_account.HANDLER,
+        container.HANDLER,
+        disk.HANDLER,
+        vm.HANDLER,
+    )
+}
+
+
+def handler(kind: Kind) -> Handler:
+    return HANDLERS[kind]
+
+
+def resource_id(session: AzureSession, rg: str, kind: Kind, name: str) -> str:
+    return session.resource_id(rg, f"{HANDLERS[kind].provider}/{name}")

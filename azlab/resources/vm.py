@@ -1,0 +1,266 @@
+"""A virtual machine: built from an image, or booted from a retained OS disk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict, cast
+
+from azlab.azure.observe import last_segment
+from azlab.azure.session import AzureSession
+from azlab.model import ADMIN_TAG, IMAGE_TAG, Desired, Key, Kind, Observed
+from azlab.plan.model import Vm
+from azlab.resources import disk, nic
+from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, sub_id, tags_of, wait
+
+PROVIDER = "Microsoft.Compute/virtualMachines"
+# What cannot change without building the VM again.
+CREATE_ONLY = frozenset(
+    {"location", "os", "image", "admin_username", "os_disk_sku", "os_disk_size_gb"}
+)
+
+
+class _Always(TypedDict):
+    location: str
+    size: str
+    # Azure may report none of these four for a VM it is still building.
+    os: str | None
+    # publisher:offer:sku:version
+    image: str | None
+    admin_username: str | None
+    nic: str | None
+    os_disk_sku: str | None
+    # LUN (as text) -> managed disk name.
+    data_disks: dict[str, str]
+
+
+class Props(_Always, total=False):
+    # Only when the plan sets it: otherwise the image's size, whatever Azure reports.
+    os_disk_size_gb: int | None
+    os_disk_name: str | None
+    # Boots from the existing disk `os_disk_name` instead of the image.
+    attach_os_disk: bool
+
+
+def desired(
+    vm: Vm,
+    location: str,
+    nic_name: str,
+    data_disks: dict[str, str],
+    tags: Mapping[str, str],
+    depends_on: tuple[Key, ...],
+    source: str | None,
+) -> Desired:
+    props = Props(
+        location=location,
+        size=vm.size,
+        os=vm.os,
+        image=vm.image,
+        admin_username=vm.admin.username,
+        nic=nic_name,
+        os_disk_sku=vm.os_disk.sku,
+        data_disks=data_disks,
+    )
+    vm_tags = dict(tags)
+    if vm.os_disk.name:
+        # A VM rebuilt from a retained disk boots from it; Azure then reports no image
+        # and no admin, so the tags keep what the disk was made from for `plan` to compare.
+        props["os_disk_name"] = vm.os_disk.name
+        props["attach_os_disk"] = True
+        vm_tags = {**vm_tags, IMAGE_TAG: vm.image, ADMIN_TAG: vm.admin.username}
+    elif vm.os_disk.size_gb is not None:
+        # An attached disk keeps the size it has; only a disk built from the image gets one.
+        props["os_disk_size_gb"] = vm.os_disk.size_gb
+    return Desired(
+        Kind.VM,
+        vm.name,
+        props,
+        tags=vm_tags,
+        depends_on=depends_on,
+        create_only=CREATE_ONLY,
+        source=source,
+    )
+
+
+def observed(item: Mapping[str, Any]) -> Observed:
+    p = item.get("properties", {})
+    storage = p.get("storageProfile", {})
+    image = storage.get("imageReference", {})
+    os_disk = storage.get("osDisk", {})
+    nics = p.get("networkProfile", {}).get("networkInterfaces", [])
+    data_disks = {
+        str(d["lun"]): str(d.get("name") or last_segment(d.get("managedDisk", {}).get("id")))
+        for d in storage.get("dataDisks", [])
+    }
+    uses: list[Key] = [(Kind.NIC, (last_segment(n.get("id")) or "").lower()) for n in nics]
+    uses += [(Kind.DISK, str(name).lower()) for name in data_disks.values()]
+    os_disk_name = os_disk.get("name") or last_segment(os_disk.get("managedDisk", {}).get("id"))
+    if os_disk_name:
+        uses.append((Kind.DISK, str(os_disk_name).lower()))
+    urn = ":".join(str(image.get(k, "")) for k in ("publisher", "offer", "sku", "version"))
+    tags = tags_of(item)
+    props = Props(
+        location=item.get("location", ""),
+        size=p.get("hardwareProfile", {}).get("vmSize"),
+        os=str(os_disk.get("osType", "")).lower() or None,
+        # A VM booted from an attached disk has neither; its tags keep them.
+        image=urn if image else tags.get(IMAGE_TAG),
+        admin_username=p.get("osProfile", {}).get("adminUsername") or tags.get(ADMIN_TAG),
+        nic=last_segment(nics[0].get("id")) if nics else None,
+        os_disk_sku=os_disk.get("managedDisk", {}).get("storageAccountType"),
+        os_disk_size_gb=os_disk.get("diskSizeGB"),
+        os_disk_name=os_disk_name,
+        attach_os_disk=str(os_disk.get("createOption", "")).lower() == "attach",
+        data_disks=data_disks,
+    )
+    return Observed(Kind.VM, item["name"], props, tags, uses=tuple(uses))
+
+
+def _os_type(props: Props) -> str:
+    return "Windows" if props["os"] == "windows" else "Linux"
+
+
+def _data_disks(session: AzureSession, rg: str, props: Props) -> list[Json]:
+    return [
+        {
+            "lun": int(lun),
+            "name": name,
+            "createOption": "Attach",
+            "managedDisk": sub_id(session, rg, disk.PROVIDER, name),
+        }
+        for lun, name in sorted(props["data_disks"].items(), key=lambda kv: int(kv[0]))
+    ]
+
+
+def _network_profile(session: AzureSession, rg: str, props: Props) -> Json:
+    primary = {
+        **sub_id(session, rg, nic.PROVIDER, str(props["nic"])),
+        "properties": {"primary": True},
+    }
+    return {"networkInterfaces": [primary]}
+
+
+def _attached_body(
+    session: AzureSession, rg: str, name: str, props: Props, tags: Mapping[str, str]
+) -> Json:
+    """A VM that boots from an existing managed disk: no image, no admin profile."""
+    os_disk_name = str(props.get("os_disk_name"))
+    return {
+        "location": props["location"],
+        "tags": dict(tags),
+        "properties": {
+            "hardwareProfile": {"vmSize": props["size"]},
+            "storageProfile": {
+                "osDisk": {
+                    "name": os_disk_name,
+                    "createOption": "Attach",
+                    "osType": _os_type(props),
+                    "managedDisk": sub_id(session, rg, disk.PROVIDER, os_disk_name),
+                },
+                "dataDisks": _data_disks(session, rg, props),
+            },
+            "networkProfile": _network_profile(session, rg, props),
+        },
+    }
+
+
+def _os_profile(name: str, props: Props, secrets: VmSecrets) -> Json:
+    admin = str(props["admin_username"])
+    profile: Json = {"computerName": name, "adminUsername": admin}
+    if props["os"] == "windows":
+        profile["adminPassword"] = secrets.password
+        profile["windowsConfiguration"] = {"provisionVMAgent": True}
+        return profile
+    linux: Json = {"provisionVMAgent": True}
+    if secrets.ssh_public_key:
+        linux["disablePasswordAuthentication"] = True
+        key = {"path": f"/home/{admin}/.ssh/authorized_keys", "keyData": secrets.ssh_public_key}
+        linux["ssh"] = {"publicKeys": [key]}
+    else:
+        profile["adminPassword"] = secrets.password
+    profile["linuxConfiguration"] = linux
+    return profile
+
+
+def body(
+    session: AzureSession,
+    rg: str,
+    name: str,
+    props: Props,
+    tags: Mapping[str, str],
+    secrets: VmSecrets,
+) -> Json:
+    if props.get("attach_os_disk"):
+        return _attached_body(session, rg, name, props, tags)
+    publisher, offer, sku, version = str(props["image"]).split(":")
+    os_disk: Json = {
+        "name": props.get("os_disk_name") or f"{name}-osdisk",
+        "createOption": "FromImage",
+        "osType": _os_type(props),
+        "managedDisk": {"storageAccountType": props["os_disk_sku"] or "StandardSSD_LRS"},
+    }
+    size_gb = props.get("os_disk_size_gb")
+    if size_gb:
+        os_disk["diskSizeGB"] = size_gb
+    image = {"publisher": publisher, "offer": offer, "sku": sku, "version": version}
+    return {
+        "location": props["location"],
+        "tags": dict(tags),
+        "properties": {
+            "hardwareProfile": {"vmSize": props["size"]},
+            "storageProfile": {
+                "imageReference": image,
+                "osDisk": os_disk,
+                "dataDisks": _data_disks(session, rg, props),
+            },
+            "osProfile": _os_profile(name, props, secrets),
+            "networkProfile": _network_profile(session, rg, props),
+        },
+    }
+
+
+def update_body(session: AzureSession, rg: str, props: Props, tags: Mapping[str, str]) -> Json:
+    """What can change on a VM in place: size, tags and attached data disks."""
+    return {
+        "tags": dict(tags),
+        "properties": {
+            "hardwareProfile": {"vmSize": props["size"]},
+            "storageProfile": {"dataDisks": _data_disks(session, rg, props)},
+        },
+    }
+
+
+def props_of(want: Desired) -> Props:
+    return cast(Props, want.props)
+
+
+async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
+    request = body(session, rg, want.name, props_of(want), want.tags, secrets)
+    await wait(
+        session.compute.virtual_machines.begin_create_or_update(
+            rg, want.name, request, polling=session.outcome_polling()
+        )
+    )
+
+
+async def update(session: AzureSession, rg: str, want: Desired) -> None:
+    request = update_body(session, rg, props_of(want), want.tags)
+    await wait(
+        session.compute.virtual_machines.begin_update(
+            rg, want.name, request, polling=session.outcome_polling()
+        )
+    )
+
+
+async def delete(session: AzureSession, rg: str, name: str) -> None:
+    vms = session.compute.virtual_machines
+    await ignore_missing(wait(vms.begin_delete(rg, name, polling=session.outcome_polling())))
+
+
+HANDLER = Handler(
+    Kind.VM,
+    PROVIDER,
+    observed,
+    create,
+    delete,
+    lister=lambda session, rg: session.compute.virtual_machines.list(rg),
+)
