@@ -37,8 +37,6 @@ class Handler:
     """One kind's calls: how to list, read, write and delete it."""
 
     kind: Kind
-    # The ARM provider path of the kind, "" when it has no resource id of its own here.
-    provider: str
     # REST JSON -> observed resource, or None when the item is not this kind's (an OS disk).
     observed: Callable[[Mapping[str, Any]], Observed | None]
     create: Callable[[AzureSession, str, Desired, VmSecrets], Awaitable[None]]

@@ -49,4 +49,4 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
     await ignore_missing(session.storage.blob_containers.delete(rg, account, container))
 
 
-HANDLER = Handler(Kind.CONTAINER, "", observed, create, delete)
+HANDLER = Handler(Kind.CONTAINER, observed, create, delete)

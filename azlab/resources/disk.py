@@ -76,7 +76,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.DISK,
-    PROVIDER,
     observed,
     create,
     delete,

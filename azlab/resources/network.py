@@ -89,7 +89,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.NETWORK,
-    PROVIDER,
     observed,
     create,
     delete,

@@ -90,7 +90,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.NIC,
-    PROVIDER,
     observed,
     create,
     delete,

@@ -66,7 +66,8 @@ def observed(item: Mapping[str, Any]) -> Observed:
         found[rule["name"]] = Rule(
             priority=r.get("priority"),
             port=r.get("destinationPortRange"),
-            protocol=r.get("protocol"),
+            # Azure writes "Tcp"; the plan says "tcp".
+            protocol=str(r.get("protocol", "")).lower(),
             source=r.get("sourceAddressPrefix"),
         )
     props = Props(location=item.get("location", ""), rules=found)
@@ -117,7 +118,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.NSG,
-    PROVIDER,
     observed,
     create,
     delete,

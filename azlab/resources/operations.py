@@ -13,9 +13,9 @@ from azlab.azure.session import AzureSession
 from azlab.model import Desired, Kind
 from azlab.resources import vm
 from azlab.resources.base import Json, VmSecrets
-from azlab.resources.registry import handler, resource_id
+from azlab.resources.registry import handler
 
-__all__ = ["VmSecrets", "create_or_update", "delete", "resource_id", "update_vm", "vm_body"]
+__all__ = ["VmSecrets", "create_or_update", "delete", "update_vm", "vm_body"]
 
 
 async def create_or_update(

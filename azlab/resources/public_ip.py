@@ -85,7 +85,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.PUBLIC_IP,
-    PROVIDER,
     observed,
     create,
     delete,

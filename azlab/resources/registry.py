@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from azlab.azure.session import AzureSession
 from azlab.model import Kind
 from azlab.resources import (
     container,
@@ -35,7 +34,3 @@ HANDLERS: dict[Kind, Handler] = {
 
 def handler(kind: Kind) -> Handler:
     return HANDLERS[kind]
-
-
-def resource_id(session: AzureSession, rg: str, kind: Kind, name: str) -> str:
-    return session.resource_id(rg, f"{HANDLERS[kind].provider}/{name}")

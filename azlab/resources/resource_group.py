@@ -44,4 +44,4 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
     await ignore_missing(wait(groups.begin_delete(name, polling=session.outcome_polling())))
 
 
-HANDLER = Handler(Kind.RESOURCE_GROUP, "", observed, create, delete)
+HANDLER = Handler(Kind.RESOURCE_GROUP, observed, create, delete)

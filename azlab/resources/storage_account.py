@@ -66,7 +66,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.STORAGE_ACCOUNT,
-    PROVIDER,
     observed,
     create,
     delete,

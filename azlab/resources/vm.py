@@ -258,7 +258,6 @@ async def delete(session: AzureSession, rg: str, name: str) -> None:
 
 HANDLER = Handler(
     Kind.VM,
-    PROVIDER,
     observed,
     create,
     delete,

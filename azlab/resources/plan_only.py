@@ -1,0 +1,48 @@
+"""Plan fields that never become a resource property, and what reads them instead.
+
+Every other field of the plan reaches Azure through some kind's desired properties
+(tests/resources/test_every_field.py checks both halves). docs/plan.md shows this
+table, as `markdown()` renders it.
+"""
+
+from __future__ import annotations
+
+_SCHEDULE = "when `azlab tick` starts and stops the group's VMs: power state, not a property"
+_SECRET = (
+    "where the administrator's secret is read from; the secret itself goes only in the "
+    "VM's create body, never in desired state"
+)
+_NAMING = "a name pattern `azlab validate` checks (AZL045), as a warning"
+
+# Plan JSON path (`[]` for every item of a list) -> why it is not a resource property.
+PLAN_ONLY: dict[str, str] = {
+    "version": "the plan file format's version",
+    "subscription": "the subscription every request goes to (in the URL), not a property",
+    "naming.network": _NAMING,
+    "naming.subnet": _NAMING,
+    "naming.storage_account": _NAMING,
+    "naming.group": _NAMING,
+    "naming.vm": _NAMING,
+    "schedules[].name": _SCHEDULE,
+    "schedules[].timezone": _SCHEDULE,
+    "schedules[].start[].at": _SCHEDULE,
+    "schedules[].start[].days": _SCHEDULE,
+    "schedules[].stop[].at": _SCHEDULE,
+    "schedules[].stop[].days": _SCHEDULE,
+    "schedules[].enforce": "how long `azlab tick` keeps correcting a VM someone else started or "
+    "stopped",
+    "schedules[].skip[]": "dates on which `azlab tick` starts nothing",
+    "groups[].schedule": _SCHEDULE,
+    "groups[].depends_on[]": "the order `azlab tick` and `azlab migrate` start and stop groups in",
+    "groups[].vms[].tier": "the order VMs start and stop in within a group",
+    "groups[].vms[].admin.password_env": _SECRET,
+    "groups[].vms[].admin.ssh_key_file": _SECRET,
+    "groups[].vms[].admin.ssh_key_env": _SECRET,
+    "groups[].vms[].endpoints[].keepalive": "checked against the idle timeouts on the path "
+    "(AZL061); Azure has nothing to set",
+}
+
+
+def markdown() -> str:
+    rows = [f"| `{path}` | {why} |" for path, why in PLAN_ONLY.items()]
+    return "\n".join(["| Field | Why it never reaches Azure |", "|---|---|", *rows]) + "\n"
