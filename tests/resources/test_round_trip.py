@@ -9,6 +9,7 @@ place, shows up as a difference.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,60 +18,59 @@ import pytest
 from azlab.azure.observe import as_json
 from azlab.azure.session import AzureSession, Target
 from azlab.model import Desired, Key, Kind, Observed
-from azlab.plan.model import Plan
+from azlab.plan.model import DataDisk, Plan
 from azlab.reconcile.desired import desired_resources
+from azlab.resources import disk
 from azlab.resources.base import VmSecrets
 from azlab.resources.registry import handler
 from azlab.sandbox.runner import Sandbox
 
-PLAN = Plan.model_validate(
-    {
-        "version": 1,
-        "name": "roundtrip",
-        "subscription": "ignored",
-        "resource_group": "rg-roundtrip",
-        "location": "westus2",
-        "tags": {"owner": "tests"},
-        "networks": [
-            {
-                "name": "vnet1",
-                "address_space": ["10.9.0.0/16", "10.8.0.0/16"],
-                "dns_servers": ["10.9.0.4"],
-                "subnets": [{"name": "a", "prefix": "10.9.0.0/24"}],
-            }
-        ],
-        "storage_accounts": [{"name": "stround01", "sku": "Standard_GRS", "containers": ["vhds"]}],
-        "groups": [
-            {
-                "name": "g",
-                "vms": [
-                    {
-                        "name": "web01",
-                        "size": "Standard_B2s",
-                        "os": "linux",
-                        "image": "Canonical:ubuntu-24_04-lts:server:latest",
-                        "subnet": "vnet1/a",
-                        "private_ip": "10.9.0.10",
-                        "public_ip": True,
-                        "idle_timeout": "20m",
-                        # Not the image's default (30 GB for Linux), so it must come from the plan.
-                        "os_disk": {"size_gb": 64, "sku": "Premium_LRS"},
-                        "data_disks": [{"lun": 1, "size_gb": 16, "sku": "StandardSSD_LRS"}],
-                        "admin": {"username": "labadmin", "password_env": "UNUSED"},
-                        "endpoints": [
-                            {"name": "ssh", "port": 22, "source": "203.0.113.0/24"},
-                            {"name": "dns", "port": 53, "protocol": "udp"},
-                        ],
-                        "tags": {"role": "web"},
-                    }
-                ],
-            }
-        ],
-    }
-)
+PLAN_DOC: dict[str, Any] = {
+    "version": 1,
+    "name": "roundtrip",
+    "subscription": "ignored",
+    "resource_group": "rg-roundtrip",
+    "location": "westus2",
+    "tags": {"owner": "tests"},
+    "networks": [
+        {
+            "name": "vnet1",
+            "address_space": ["10.9.0.0/16", "10.8.0.0/16"],
+            "dns_servers": ["10.9.0.4"],
+            "subnets": [{"name": "a", "prefix": "10.9.0.0/24"}],
+        }
+    ],
+    "storage_accounts": [{"name": "stround01", "sku": "Standard_GRS", "containers": ["vhds"]}],
+    "groups": [
+        {
+            "name": "g",
+            "vms": [
+                {
+                    "name": "web01",
+                    "size": "Standard_B2s",
+                    "os": "linux",
+                    "image": "Canonical:ubuntu-24_04-lts:server:latest",
+                    "subnet": "vnet1/a",
+                    "private_ip": "10.9.0.10",
+                    "public_ip": True,
+                    "idle_timeout": "20m",
+                    # Not the image's default (30 GB for Linux), so it must come from the plan.
+                    "os_disk": {"size_gb": 64, "sku": "Premium_LRS"},
+                    "data_disks": [{"lun": 1, "size_gb": 16, "sku": "StandardSSD_LRS"}],
+                    "admin": {"username": "labadmin", "password_env": "UNUSED"},
+                    "endpoints": [
+                        {"name": "ssh", "port": 22, "source": "203.0.113.0/24"},
+                        {"name": "dns", "port": 53, "protocol": "udp"},
+                    ],
+                    "tags": {"role": "web"},
+                }
+            ],
+        }
+    ],
+}
+PLAN = Plan.model_validate(PLAN_DOC)
 RG = PLAN.resource_group
 DESIRED = desired_resources(PLAN)
-BY_KEY = {d.key: d for d in DESIRED}
 SECRETS = VmSecrets(password="Sandbox-only-1")
 
 Read = Callable[[AzureSession, str], Awaitable[Any]]
@@ -92,12 +92,13 @@ def _read(kind: Kind) -> Callable[[AzureSession, str], Awaitable[Any]]:
     return readers[kind]
 
 
-def _with_needs(want: Desired) -> list[Desired]:
+def _with_needs(want: Desired, desired: list[Desired]) -> list[Desired]:
     """The resource and everything it needs, needs first."""
+    by_key = {d.key: d for d in desired}
     order: list[Desired] = []
 
     def visit(key: Key) -> None:
-        item = BY_KEY[key]
+        item = by_key[key]
         for need in item.depends_on:
             visit(need)
         if item not in order:
@@ -107,11 +108,16 @@ def _with_needs(want: Desired) -> list[Desired]:
     return order
 
 
-def _echo(sandbox: Sandbox, want: Desired) -> Observed:
+def _echo(
+    sandbox: Sandbox,
+    want: Desired,
+    desired: list[Desired] = DESIRED,
+    first: tuple[Desired, ...] = (),
+) -> Observed:
     async def go() -> Observed:
         target = Target(sandbox.subscription, sandbox.endpoint, str(sandbox.ca_file), 0.02)
         async with AzureSession(target) as session:
-            for item in _with_needs(want):
+            for item in [*first, *_with_needs(want, desired)]:
                 await handler(item.kind).create(session, RG, item, SECRETS)
             answer = as_json(await _read(want.kind)(session, want.name))
         seen = handler(want.kind).observed(answer)
@@ -134,3 +140,20 @@ def test_the_plans_os_disk_size_reaches_azure(sandbox: Sandbox) -> None:
     _, vm = next(PLAN.all_vms())
     seen = _echo(sandbox, next(d for d in DESIRED if d.kind is Kind.VM))
     assert seen.props.get("os_disk_size_gb") == vm.os_disk.size_gb
+
+
+def test_a_vm_booting_from_a_kept_disk_round_trips(sandbox: Sandbox) -> None:
+    doc = copy.deepcopy(PLAN_DOC)
+    vm_doc = doc["groups"][0]["vms"][0]
+    vm_doc["os_disk"] = {"name": "web01-kept", "sku": "Premium_LRS"}
+    plan = Plan.model_validate(doc)
+    _, vm = next(plan.all_vms())
+    group = next(d for d in DESIRED if d.kind is Kind.RESOURCE_GROUP)
+    kept = disk.desired(
+        DataDisk(lun=0, size_gb=64, sku=vm.os_disk.sku), "web01-kept", PLAN.location, {}, (), None
+    )
+    want = next(d for d in desired_resources(plan) if d.kind is Kind.VM)
+    seen = _echo(sandbox, want, desired_resources(plan), first=(group, kept))
+    assert want.props.get("attach_os_disk") is True
+    assert {name: seen.props.get(name) for name in want.props} == dict(want.props)
+    assert {tag: seen.tags.get(tag) for tag in want.tags} == dict(want.tags)
