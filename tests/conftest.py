@@ -1,1 +1,56 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.spec import specs, traffic
+from tests.spec.known_gaps import SCHEMA_GAPS
+
 pytest_plugins = ["azlab.sandbox.pytest_plugin"]
+
+
+@pytest.fixture(autouse=True)
+def _exchanges_follow_the_specs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that used the sandbox, every request it was sent and every answer it
+    gave must validate against Microsoft's REST specs, unless listed in known_gaps."""
+    yield
+    loaded = specs.load()
+    if loaded is None or "sandbox" not in request.fixturenames:
+        return
+    session = request.getfixturevalue("azlab_sandbox_session")
+    found = traffic.violations(loaded, session.emulator.log)
+    traffic.SESSION.add(found)
+    unlisted = sorted({str(v) for v in found if v.key not in SCHEMA_GAPS})
+    if unlisted and not os.environ.get("AZLAB_SPEC_RECORD"):
+        pytest.fail(
+            "exchanges with the sandbox break the REST specs (tests/spec/known_gaps.py):\n  "
+            + "\n  ".join(unlisted[:20]),
+            pytrace=False,
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    replayed = traffic.SESSION.examples
+    if replayed:
+        terminalreporter.section("REST spec examples")
+        good = sum(1 for why in replayed.values() if not why)
+        terminalreporter.write_line(
+            f"Spec examples replayed as documented: {good} of {len(replayed)}"
+        )
+    if traffic.SESSION.checked:
+        terminalreporter.section("REST spec schema checks")
+        for line in traffic.SESSION.summary():
+            terminalreporter.write_line(line)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    args = [a.rstrip("/") for a in session.config.args]
+    traffic.SESSION.full_run = args in ([], ["tests"]) and not session.config.option.keyword
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    record = os.environ.get("AZLAB_SPEC_RECORD")
+    if record:
+        traffic.SESSION.record(record)

@@ -39,6 +39,11 @@ class LoggedRequest:
     at: float
     op: str
     seconds: float
+    # Bodies as sent and answered (JSON text or None) and the query, so tests can check
+    # both sides of every exchange against the REST specs.
+    query: str = ""
+    body: str | None = None
+    reply: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,9 +152,19 @@ class ArmEmulator:
         except ConnectionResetError:
             raise
         status = reply.status
+        text = None if reply.body is None else json.dumps(reply.body)
+        sent = await request.text() if request.body_exists else None
         self.log.append(
             LoggedRequest(
-                request.method, path, status, self.state.now(), op, time.monotonic() - started
+                request.method,
+                path,
+                status,
+                self.state.now(),
+                op,
+                time.monotonic() - started,
+                request.query_string,
+                sent or None,
+                text,
             )
         )
         headers = {
@@ -157,13 +172,10 @@ class ArmEmulator:
             "x-ms-correlation-request-id": request_id,
             **reply.headers,
         }
-        if reply.body is None:
+        if text is None:
             return web.Response(status=status, headers=headers)
         return web.Response(
-            status=status,
-            headers=headers,
-            text=json.dumps(reply.body),
-            content_type="application/json",
+            status=status, headers=headers, text=text, content_type="application/json"
         )
 
     async def _dispatch(self, request: web.Request) -> tuple[Reply, str]:
