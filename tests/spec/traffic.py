@@ -73,13 +73,27 @@ class Observed:
 
     def record(self, path: str) -> None:
         """Write what was seen as the two tables of known_gaps.py (a starting point for it)."""
-        lines = ["EXAMPLE_GAPS = {"]
+        lines = ["EXAMPLE_GAPS: dict[str, str] = {"]
         lines += [f"    {name!r}: {why!r}," for name, why in sorted(self.examples.items()) if why]
-        lines += ["}", "SCHEMA_GAPS = {"]
-        lines += [f"    {key!r}: {v.detail[:90]!r}," for key, v in sorted(self.seen.items())]
+        lines += ["}", "", "SCHEMA_GAPS: dict[tuple[str, str, str, str], str] = {"]
+        for key, violation in sorted(self.seen.items()):
+            lines += [f"    {key!r}:", f"        {_reason(violation)!r},"]
         lines += ["}"]
         with open(path, "w", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
+
+
+def _reason(violation: Violation) -> str:
+    who = "azlab (or a test) sends" if violation.side == "request" else "the sandbox answers"
+    if violation.rule == "required":
+        what = "without this required property"
+    elif violation.rule == "readOnly":
+        what = "a read-only property"
+    elif violation.rule == "status":
+        what = violation.detail
+    else:
+        what = f"{violation.rule}: {violation.detail}"
+    return f"{who} {what}"[:110]
 
 
 SESSION = Observed()
