@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +33,28 @@ from azlab.cli.render import (
     print_report,
     summary_line,
 )
+from azlab.graph import Listener
 from azlab.reconcile import engine
 from azlab.reconcile.desired import nic_name
+from azlab.reconcile.model import Key
 from azlab.resources.observe import observe
 
-DEFAULT_PARALLELISM = 200  # ARM's per-subscription write burst; operations hold no thread
+DEFAULT_PARALLELISM = engine.DEFAULT_PARALLELISM
 
 
 def _where(loaded: Any) -> dict[str, Any]:
     return {"where": loaded, "path": str(loaded.path)}
+
+
+def _watch(output: Output, verb: str) -> engine.Watch:
+    """The live progress display, opened once the number of operations is known."""
+
+    @contextmanager
+    def watch(total: int) -> Iterator[Listener[Key]]:
+        with Progress(progress_console(output), total, verb=verb) as progress:
+            yield progress.listener()
+
+    return watch
 
 
 @app.command("plan")
@@ -106,25 +121,26 @@ def apply_command(
     target = target_for(loaded.plan, subscription)
     out = console()
 
-    async def work() -> engine.Report | None:
+    def shown(view: engine.Preview) -> None:
+        if output is Output.text:
+            print_changes(out, view.changes)
+            out.print(summary_line(view.changes))
+        confirm("Apply these changes?", yes=yes)
+
+    async def work() -> engine.Report:
         async with AzureSession(target) as session:
-            view = await engine.preview(session, loaded.plan, prune=prune, **_where(loaded))
-            engine.refuse_unsafe(view, allow_replace=replace)
-            secrets = engine.resolve_secrets(loaded.plan, view.pending)
-            if not view.pending:
-                return None
-            if output is Output.text:
-                print_changes(out, view.changes)
-                out.print(summary_line(view.changes))
-            confirm("Apply these changes?", yes=yes)
-            tasks = engine.apply_tasks(session, view, secrets)
-            with Progress(progress_console(output), len(tasks)) as progress:
-                return await engine.run(
-                    tasks, parallelism=parallelism, listener=progress.listener()
-                )
+            return await engine.apply(
+                session,
+                loaded,
+                prune=prune,
+                allow_replace=replace,
+                confirm=shown,
+                listener=_watch(output, "apply"),
+                parallelism=parallelism,
+            )
 
     report = run_async(work)
-    if report is None:
+    if not report.pending:
         if output is Output.json:
             print_json({"plan": loaded.plan.name, "outcomes": [], "ok": True})
         else:
@@ -170,25 +186,27 @@ def destroy_command(
     target = target_for(loaded.plan, subscription)
     out = console()
 
-    async def work() -> engine.Report | None:
+    def shown(view: engine.Preview) -> None:
+        if output is Output.text:
+            print_changes(out, view.changes)
+            for kept in (c for c in view.changes if c.reason.startswith("kept")):
+                out.print(f"    {kept.kind.label} {kept.name}: {kept.reason}")
+            out.print(f"Destroy: {len(view.pending)} to delete.")
+        confirm("Delete these resources?", yes=yes)
+
+    async def work() -> engine.Report:
         async with AzureSession(target) as session:
-            view = await engine.destroy_preview(session, loaded.plan, keep_disks=keep_disks)
-            if not view.pending:
-                return None
-            if output is Output.text:
-                print_changes(out, view.changes)
-                for kept in (c for c in view.changes if c.reason.startswith("kept")):
-                    out.print(f"    {kept.kind.label} {kept.name}: {kept.reason}")
-                out.print(f"Destroy: {len(view.pending)} to delete.")
-            confirm("Delete these resources?", yes=yes)
-            tasks = engine.apply_tasks(session, view, {}, delete_disks=not keep_disks)
-            with Progress(progress_console(output), len(tasks), verb="destroy") as progress:
-                return await engine.run(
-                    tasks, parallelism=parallelism, listener=progress.listener()
-                )
+            return await engine.destroy(
+                session,
+                loaded.plan,
+                keep_disks=keep_disks,
+                confirm=shown,
+                listener=_watch(output, "destroy"),
+                parallelism=parallelism,
+            )
 
     report = run_async(work)
-    if report is None:
+    if not report.pending:
         if output is Output.json:
             print_json({"plan": loaded.plan.name, "ok": True, "outcomes": []})
         else:

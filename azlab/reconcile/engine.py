@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ from azlab.azure.observe import power_states
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
+from azlab.plan.loader import LoadedPlan
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.diff import diff
 from azlab.reconcile.model import Action, Change, Key, Kind, Observed
 from azlab.resources import operations
 from azlab.resources.observe import observe
 from azlab.resources.operations import VmSecrets
+
+DEFAULT_PARALLELISM = 200  # ARM's per-subscription write burst; operations hold no thread
 
 # Deletes run from the top of this ranking down: VMs before their NICs and disks, and so on.
 _RANK = {
@@ -63,6 +67,11 @@ class Preview:
 class Report:
     outcomes: list[Outcome[Key]] = field(default_factory=list)
     stats: RunStats = field(default_factory=RunStats)
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def pending(self) -> list[Change]:
+        return [c for c in self.changes if c.is_change]
 
     @property
     def failed(self) -> list[Outcome[Key]]:
@@ -226,6 +235,74 @@ async def run(
     return report
 
 
+Confirm = Callable[[Preview], None]
+"""Shown the changes before any is made; raises to stop."""
+
+Watch = Callable[[int], AbstractContextManager[Listener[Key] | None]]
+"""Opened around the run with the number of tasks; yields the listener to tell."""
+
+SecretsFor = Callable[[Any, list[Change], Mapping[str, str]], dict[str, VmSecrets]]
+
+
+async def apply(
+    session: AzureSession,
+    loaded: LoadedPlan,
+    *,
+    prune: bool = False,
+    allow_replace: Iterable[str] = (),
+    confirm: Confirm | None = None,
+    listener: Watch | None = None,
+    env: Mapping[str, str] | None = None,
+    secrets: SecretsFor = resolve_secrets,
+    parallelism: int = DEFAULT_PARALLELISM,
+) -> Report:
+    """Observe, refuse what is unsafe, read the secrets, confirm, then run the changes.
+
+    Secrets are read before confirming so a missing one stops apply before it asks.
+    """
+    plan = loaded.plan
+    view = await preview(session, plan, prune=prune, where=loaded, path=str(loaded.path))
+    refuse_unsafe(view, allow_replace=allow_replace)
+    found = secrets(plan, view.pending, os.environ if env is None else env)
+    if not view.pending:
+        return Report(changes=view.changes)
+    return await _run_confirmed(
+        view, apply_tasks(session, view, found), confirm, listener, parallelism
+    )
+
+
+async def destroy(
+    session: AzureSession,
+    plan: Any,
+    *,
+    keep_disks: bool = False,
+    confirm: Confirm | None = None,
+    listener: Watch | None = None,
+    parallelism: int = DEFAULT_PARALLELISM,
+) -> Report:
+    """Delete everything the plan owns, in reverse dependency order, once confirmed."""
+    view = await destroy_preview(session, plan, keep_disks=keep_disks)
+    if not view.pending:
+        return Report(changes=view.changes)
+    tasks = apply_tasks(session, view, {}, delete_disks=not keep_disks)
+    return await _run_confirmed(view, tasks, confirm, listener, parallelism)
+
+
+async def _run_confirmed(
+    view: Preview,
+    tasks: list[Task[Key]],
+    confirm: Confirm | None,
+    listener: Watch | None,
+    parallelism: int,
+) -> Report:
+    if confirm is not None:
+        confirm(view)
+    with listener(len(tasks)) if listener is not None else nullcontext() as told:
+        report = await run(tasks, parallelism=parallelism, listener=told)
+    report.changes = view.changes
+    return report
+
+
 def destroy_changes(view: Preview, *, keep_disks: bool) -> list[Change]:
     """Every owned resource, as deletes; the group only when nothing else would remain in it."""
     owned = [o for o in view.observed if o.owned_by(view.plan_name)]
@@ -279,9 +356,12 @@ async def destroy_preview(session: AzureSession, plan: Any, *, keep_disks: bool)
 
 
 __all__ = [
+    "DEFAULT_PARALLELISM",
     "Preview",
     "Report",
+    "apply",
     "apply_tasks",
+    "destroy",
     "destroy_preview",
     "power_states",
     "preview",

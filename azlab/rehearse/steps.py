@@ -23,7 +23,7 @@ from azlab.rehearse.observe import RequestLog, owned_anywhere
 from azlab.rehearse.secrets import missing_key_files, placeholder_env, vm_secrets
 from azlab.rehearse.week import WeekResult, simulate_week, week_bounds
 
-PARALLELISM = 200
+PARALLELISM = engine.DEFAULT_PARALLELISM
 SHOWN = 3  # problems quoted in a step's one-line detail; the report lists them all
 
 Result = Literal["passed", "failed", "skipped"]
@@ -119,15 +119,17 @@ def _source(change: Change | None) -> str:
 async def apply(rehearsal: Rehearsal, session: AzureSession) -> bool:
     began = time.monotonic()
     assert rehearsal.loaded is not None
-    plan = rehearsal.loaded.plan
-    view = await engine.preview(session, plan, **_located(rehearsal))
     try:
-        engine.refuse_unsafe(view)
+        report = await engine.apply(
+            session,
+            rehearsal.loaded,
+            env=rehearsal.env,
+            secrets=vm_secrets,
+            parallelism=PARALLELISM,
+        )
     except AzlabError as exc:
         return rehearsal.record("apply", [exc.message], began)
-    secrets = vm_secrets(plan, view.pending, rehearsal.env)
-    report = await engine.run(engine.apply_tasks(session, view, secrets), parallelism=PARALLELISM)
-    by_key = {c.key: c for c in view.changes}
+    by_key = {c.key: c for c in report.changes}
     failed = [o for o in report.failed if o.status is Status.FAILED]
     problems = [f"{_source(by_key.get(o.key))}{o.label}: {o.error or 'failed'}" for o in failed]
     blocked = [o.label for o in report.failed if o.status is Status.BLOCKED]
@@ -176,10 +178,7 @@ async def destroy(rehearsal: Rehearsal, session: AzureSession) -> bool:
     began = time.monotonic()
     assert rehearsal.loaded is not None
     plan = rehearsal.loaded.plan
-    view = await engine.destroy_preview(session, plan, keep_disks=False)
-    report = await engine.run(
-        engine.apply_tasks(session, view, {}, delete_disks=True), parallelism=PARALLELISM
-    )
+    report = await engine.destroy(session, plan, keep_disks=False, parallelism=PARALLELISM)
     left = await owned_anywhere(session, plan.name)
     problems = [f"{o.label}: {o.error or o.status.value}" for o in report.failed]
     problems += [f"{o.kind.label} {o.name} is still there" for o in left]
