@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from azlab.plan import check_plan
+from azlab.plan import check_plan, lints
 
 HERE = Path(__file__).parent / "plans"
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +47,12 @@ def test_bad_plan_reports_its_code_at_its_line(path: Path) -> None:
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
 def test_good_plan_validates_clean(path: Path) -> None:
     assert check_plan(path, env=ENV) == []
+
+
+def test_every_code_has_a_bad_plan_and_a_docs_section() -> None:
+    codes = set(re.findall(r"AZL\d{3}", lints.__doc__ or ""))
+    shown = set(re.findall(r"^## (AZL\d{3}):", (ROOT / "docs" / "lints.md").read_text(), re.M))
+    marked = {expected(path)[0] for path in BAD}
+    assert codes, "the lint package lists its codes"
+    assert codes - shown == set(), "codes without a docs/lints.md section"
+    assert codes - marked == set(), "codes without a bad plan"

@@ -14,13 +14,21 @@ AZL052 malformed days         AZL053 start and stop clash  AZL054 runs while dep
 AZL055 starts, never stops    AZL056 bad enforce          AZL060 port used twice
 AZL061 keepalive too long     AZL062 management port open  AZL063 idle timeout out of range
 AZL070 literal secret         AZL071 unset ${VAR}         AZL072 admin sign-in missing
-AZL073 windows without password
+AZL073 windows without password  AZL080 malformed image
 """
 
 from __future__ import annotations
 
 from azlab.plan.context import Rule
-from azlab.plan.lints import addresses, admin, endpoints, names, references, schedules
+from azlab.plan.lints import (
+    addresses,
+    admin,
+    endpoints,
+    images,
+    names,
+    references,
+    schedules,
+)
 
 RULES: list[Rule] = [
     *references.RULES,
@@ -29,4 +37,5 @@ RULES: list[Rule] = [
     *schedules.RULES,
     *endpoints.RULES,
     *admin.RULES,
+    *images.RULES,
 ]
