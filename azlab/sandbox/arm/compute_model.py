@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from azlab.sandbox.arm.catalog import image_os as image_os  # the catalog knows each image's OS
 from azlab.sandbox.arm.core import ArmError, Json
 
-WINDOWS_PUBLISHERS = {
-    "microsoftwindowsserver",
-    "microsoftsqlserver",
-    "microsoftwindowsdesktop",
-    "microsoftvisualstudio",
-    "microsoftsharepoint",
-    "microsoftdynamicsax",
-    "microsoftbiztalkserver",
-}
 WINDOWS_COMPUTER_NAME_MAX = 15
 
 # action -> (power state while it runs, power state after it)
@@ -34,17 +26,6 @@ DISPLAY = {
     "deallocating": "VM deallocating",
     "deallocated": "VM deallocated",
 }
-
-
-def image_os(image: dict[str, Any] | None) -> str | None:
-    """'windows' or 'linux' for a marketplace image reference; None without one."""
-    if not image:
-        return None
-    publisher = str(image.get("publisher", "")).lower()
-    offer = str(image.get("offer", "")).lower()
-    if publisher in WINDOWS_PUBLISHERS or "windows" in offer:
-        return "windows"
-    return "linux"
 
 
 def status(code: str, display: str, level: str = "Info") -> dict[str, str]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.network import Network
@@ -79,6 +80,7 @@ class ArmEmulator:
         self.compute = Compute(self.state, self.backend)
         for provider in (
             ResourceGroups(self.state),
+            Catalog(),
             Network(self.state),
             Storage(self.state, self.backend),
             self.compute,
