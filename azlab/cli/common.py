@@ -16,6 +16,8 @@ from rich.console import Console
 
 from azlab.azure.session import AzureSession, Target
 from azlab.errors import AzlabError, CredentialError, UsageError
+from azlab.plan.loader import LoadedPlan
+from azlab.plan.model import Plan
 from azlab.redact import redact
 
 T = TypeVar("T")
@@ -48,7 +50,7 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def load(path: Path, *, require_env: bool = True) -> Any:
+def load(path: Path, *, require_env: bool = True) -> LoadedPlan:
     """The typed plan with its locations; plan errors become one PlanError."""
     from azlab.plan import load_plan
 
@@ -57,11 +59,11 @@ def load(path: Path, *, require_env: bool = True) -> Any:
     return load_plan(path, require_env=require_env)
 
 
-def target_for(plan: Any, subscription: str | None) -> Target:
+def target_for(plan: Plan | None, subscription: str | None) -> Target:
     env = dict(os.environ)
     if subscription:
         env["AZURE_SUBSCRIPTION_ID"] = subscription
-    return Target.from_env(getattr(plan, "subscription", None), env=env)
+    return Target.from_env(plan.subscription if plan else None, env=env)
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -25,6 +25,7 @@ from azlab.cli.common import (
 from azlab.cli.main import app
 from azlab.errors import UsageError
 from azlab.plan.durations import parse_duration
+from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.queue import enqueue_tick
 from azlab.power.steps import DEALLOCATED, RUNNING
@@ -108,7 +109,7 @@ def _run(
     plan_file: Path,
     subscription: str | None,
     output: Output,
-    wants_of: Any,
+    wants_of: _Scheduled | _Manual,
     *,
     dry_run: bool = False,
     deadline: str = "20m",
@@ -136,7 +137,7 @@ class _Scheduled:
     def __init__(self, at: datetime) -> None:
         self.at = at
 
-    def __call__(self, plan: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+    def __call__(self, plan: Plan) -> tuple[dict[str, str | None], dict[str, str]]:
         return ticking.group_wants(plan, self.at)
 
 
@@ -145,7 +146,7 @@ class _Manual:
         self.groups, self.want = groups, want
         self.at = datetime.now(timezone.utc)
 
-    def __call__(self, plan: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+    def __call__(self, plan: Plan) -> tuple[dict[str, str | None], dict[str, str]]:
         wants = ticking.manual_wants(plan, self.groups, self.want)
         return wants, {g: ("by hand" if w else "not asked") for g, w in wants.items()}
 

@@ -249,7 +249,7 @@ def status_command(
     states, seen = run_async(work)
     by_key = {(o.kind.value, o.name.lower()): o for o in seen}
     upcoming = _next_actions(plan)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group in plan.groups:
         for vm in group.vms:
             observed = by_key.get(("vm", vm.name.lower()))

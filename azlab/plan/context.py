@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from azlab.plan.findings import Finding, Severity
-from azlab.plan.model import Plan
-from azlab.plan.source import PathKey, position
+from azlab.plan.model import Group, Plan, Vm
+from azlab.plan.source import Document, PathKey, position
 
 
 @dataclass
 class LintContext:
     plan: Plan
-    doc: Any
+    doc: Document
     path: str
     findings: list[Finding] = field(default_factory=list)
 
@@ -30,7 +29,7 @@ class LintContext:
     def warning(self, code: str, message: str, *at: PathKey, key: bool = False) -> None:
         self.report("warning", code, message, *at, key=key)
 
-    def vms(self) -> Iterator[tuple[int, int, Any, Any]]:
+    def vms(self) -> Iterator[tuple[int, int, Group, Vm]]:
         """(group index, vm index, group, vm) for every VM."""
         for gi, group in enumerate(self.plan.groups):
             for vi, vm in enumerate(group.vms):

@@ -171,7 +171,7 @@ def _read(
 
 
 def _schema_findings(
-    name: str, doc: Any, exc: ValidationError, secret_paths: set[tuple[PathKey, ...]]
+    name: str, doc: Document, exc: ValidationError, secret_paths: set[tuple[PathKey, ...]]
 ) -> list[Finding]:
     found: list[Finding] = []
     seen: set[tuple[PathKey, ...]] = set()

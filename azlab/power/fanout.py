@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from azlab.plan.model import Plan
 from azlab.power.steps import DEALLOCATED, RUNNING
 from azlab.power.watch import VmState
 from azlab.schedule.overrides import override
@@ -75,12 +75,12 @@ class GroupAction:
         return action
 
 
-def _members(plan: Any, group: str) -> list[str]:
+def _members(plan: Plan, group: str) -> list[str]:
     return [vm.name.lower() for g in plan.groups if g.name == group for vm in g.vms]
 
 
 def _pending(
-    plan: Any, group: str, want: str, states: Mapping[str, VmState], now: datetime
+    plan: Plan, group: str, want: str, states: Mapping[str, VmState], now: datetime
 ) -> bool:
     """Whether a VM of `group` that schedules may touch is not yet in `want`."""
     for name in _members(plan, group):
@@ -91,7 +91,7 @@ def _pending(
 
 
 def actions_to_enqueue(
-    plan: Any,
+    plan: Plan,
     wants: Mapping[str, str | None],
     reasons: Mapping[str, str],
     states: Mapping[str, VmState],
@@ -108,7 +108,7 @@ def actions_to_enqueue(
 
 
 def waiting_on(
-    plan: Any,
+    plan: Plan,
     action: GroupAction,
     wants: Mapping[str, str | None],
     states: Mapping[str, VmState],
@@ -129,7 +129,7 @@ def waiting_on(
     ]
 
 
-def check_plan_matches(plan: Any, action: GroupAction) -> None:
+def check_plan_matches(plan: Plan, action: GroupAction) -> None:
     if action.plan != plan.name:
         raise BadMessage(f"the message is for plan {action.plan!r}, this worker runs {plan.name!r}")
     if action.group not in {g.name for g in plan.groups}:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AsyncExitStack, suppress
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.queue import TextBase64DecodePolicy, TextBase64EncodePolicy
 from azure.storage.queue.aio import QueueClient
 
-from azlab.azure.session import AzureSession
+from azlab.azure.session import AzureSession, Target
 from azlab.errors import UsageError
+from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.fanout import GroupAction, actions_to_enqueue
 from azlab.power.watch import list_states
@@ -42,7 +43,7 @@ def poison_url(url: str) -> str:
 def open_queue(url: str, stack: AsyncExitStack) -> QueueClient:
     """A client for `url`: its SAS when it has one, else the Azure sign-in (managed identity)."""
     _check(url)
-    credential: Any = None
+    credential: AsyncTokenCredential | None = None
     if "sig=" not in url:
         from azure.identity.aio import DefaultAzureCredential
 
@@ -77,8 +78,8 @@ async def enqueue(url: str, actions: Iterable[GroupAction]) -> int:
 
 
 async def enqueue_tick(
-    plan: Any,
-    target: Any,
+    plan: Plan,
+    target: Target,
     at: datetime,
     url: str | None,
     *,

@@ -11,12 +11,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from azlab.azure.session import AzureSession
+from azlab.azure.session import AzureSession, Target
 from azlab.graph import Listener
+from azlab.plan.model import Plan
 from azlab.power.enforce import PowerRun, VmResult
-from azlab.power.steps import PowerVm, Step, build_steps
+from azlab.power.steps import PowerVm, Step, StepKey, build_steps
 from azlab.power.watch import StateWatcher, VmState, list_states
 from azlab.reconcile.model import PLAN_TAG
 from azlab.schedule.desired import desired_state
@@ -42,7 +42,7 @@ class TickReport:
         return not any(r.result in ("failed", "blocked") for r in self.results.values())
 
 
-def group_wants(plan: Any, at: datetime) -> tuple[dict[str, str | None], dict[str, str]]:
+def group_wants(plan: Plan, at: datetime) -> tuple[dict[str, str | None], dict[str, str]]:
     wants: dict[str, str | None] = {}
     reasons: dict[str, str] = {}
     for group in plan.groups:
@@ -54,7 +54,7 @@ def group_wants(plan: Any, at: datetime) -> tuple[dict[str, str | None], dict[st
 
 
 def plan_steps(
-    plan: Any,
+    plan: Plan,
     wants: Mapping[str, str | None],
     states: Mapping[str, VmState],
     at: datetime,
@@ -84,7 +84,7 @@ def plan_steps(
 
 async def enforce(
     session: AzureSession,
-    plan: Any,
+    plan: Plan,
     wants: Mapping[str, str | None],
     reasons: Mapping[str, str],
     at: datetime,
@@ -93,7 +93,7 @@ async def enforce(
     deadline_seconds: float = 1200,
     poll_interval: float = 5.0,
     retry_delay: float = 10.0,
-    listener: Listener[Any] | None = None,
+    listener: Listener[StepKey] | None = None,
 ) -> TickReport:
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
@@ -127,7 +127,7 @@ async def enforce(
     return report
 
 
-def manual_wants(plan: Any, groups: Iterable[str], want: str) -> dict[str, str | None]:
+def manual_wants(plan: Plan, groups: Iterable[str], want: str) -> dict[str, str | None]:
     names = {g.name for g in plan.groups}
     chosen = list(groups)
     unknown = [g for g in chosen if g not in names]
@@ -142,8 +142,8 @@ def manual_wants(plan: Any, groups: Iterable[str], want: str) -> dict[str, str |
 
 
 async def tick_plan(
-    plan: Any,
-    target: Any,
+    plan: Plan,
+    target: Target,
     at: datetime,
     wants: Mapping[str, str | None] | None = None,
     reasons: Mapping[str, str] | None = None,

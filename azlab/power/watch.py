@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +104,7 @@ class StateWatcher:
         self._task = None
 
     async def wait_until(
-        self, names: Iterable[str], done: Any, *, deadline: float
+        self, names: Iterable[str], done: Callable[[VmState], bool], *, deadline: float
     ) -> dict[str, VmState]:
         """Wait until `done(state)` holds for every named VM, or the deadline passes.
 

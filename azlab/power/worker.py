@@ -17,9 +17,12 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
-from azlab.azure.session import AzureSession
+from azure.storage.queue import QueueMessage
+from azure.storage.queue.aio import QueueClient
+
+from azlab.azure.session import AzureSession, Target
+from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.fanout import BadMessage, GroupAction, check_plan_matches, waiting_on
 from azlab.power.queue import ensure_queue, open_queue, poison_url
@@ -48,7 +51,7 @@ def shifted_clock(at: datetime | None) -> Clock:
 
 async def carry_out(
     session: AzureSession,
-    plan: Any,
+    plan: Plan,
     action: GroupAction,
     now: datetime,
     *,
@@ -96,8 +99,8 @@ async def carry_out(
 class Worker:
     def __init__(
         self,
-        plan: Any,
-        target: Any,
+        plan: Plan,
+        target: Target,
         queue_url: str,
         *,
         concurrency: int = 8,
@@ -148,9 +151,9 @@ class Worker:
 
     async def _handle(
         self,
-        message: Any,
-        queue: Any,
-        poison: Any,
+        message: QueueMessage,
+        queue: QueueClient,
+        poison: QueueClient,
         session: AzureSession,
         poll: float,
         slots: asyncio.Semaphore,
@@ -185,14 +188,14 @@ class Worker:
                 # A fresh message, so waiting does not count as a failed attempt.
                 await queue.send_message(message.content, visibility_timeout=int(self.wait_delay))
                 await queue.delete_message(message)
-            elif message.dequeue_count >= self.max_dequeue:
+            elif (message.dequeue_count or 0) >= self.max_dequeue:
                 await self._poison(message, queue, poison)
                 outcome.result = "poisoned"
             else:
                 await queue.update_message(message, visibility_timeout=int(self.retry_delay))
             self._record(outcome)
 
-    async def _poison(self, message: Any, queue: Any, poison: Any) -> None:
+    async def _poison(self, message: QueueMessage, queue: QueueClient, poison: QueueClient) -> None:
         await ensure_queue(poison)
         await poison.send_message(message.content)
         await queue.delete_message(message)

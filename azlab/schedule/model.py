@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from azlab.plan import model as plan_model
 
 Kind = Literal["start", "stop"]
 DAYS = {
@@ -37,7 +40,7 @@ def parse_days(days: str | list[str]) -> frozenset[int]:
     return frozenset(DAY_NAMES.index(d.lower()[:3]) for d in days)
 
 
-def from_plan(schedule: Any) -> Schedule:
+def from_plan(schedule: plan_model.Schedule) -> Schedule:
     """Map a validated plan schedule onto plain data."""
     from azlab.plan.durations import parse_duration
 

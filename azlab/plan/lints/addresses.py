@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any
 
-from azlab.plan.context import LintContext, vm_path
+from azlab.plan.context import LintContext, Rule, vm_path
 
 SMALLEST_SUBNET = 29  # Azure's smallest subnet: /29, 3 usable addresses after the 5 reserved
 
@@ -157,4 +156,4 @@ def regions(ctx: LintContext) -> None:
             )
 
 
-RULES: list[Any] = [address_plan, regions]
+RULES: list[Rule] = [address_plan, regions]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from azlab.plan.context import LintContext, vm_path
+from azlab.plan.context import LintContext, Rule, vm_path
 
 
 def admin_secrets(ctx: LintContext) -> None:
@@ -31,4 +29,4 @@ def admin_secrets(ctx: LintContext) -> None:
             )
 
 
-RULES: list[Any] = [admin_secrets]
+RULES: list[Rule] = [admin_secrets]

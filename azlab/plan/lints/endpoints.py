@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from azlab.plan.context import LintContext, vm_path
+from azlab.plan.context import LintContext, Rule, vm_path
 
 AZURE_DEFAULT_IDLE = timedelta(minutes=4)
 IDLE_MIN = timedelta(minutes=4)
@@ -61,4 +60,4 @@ def _say(value: timedelta) -> str:
     return f"{minutes}m" if not seconds else f"{int(value.total_seconds())}s"
 
 
-RULES: list[Any] = [endpoints]
+RULES: list[Rule] = [endpoints]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from azlab.plan.context import LintContext, vm_path
+from azlab.plan.context import LintContext, Rule, vm_path
+from azlab.plan.source import PathKey
 
 STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
 CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
@@ -98,7 +98,7 @@ def naming_patterns(ctx: LintContext) -> None:
     naming = ctx.plan.naming
     if naming is None:
         return
-    checks: list[tuple[str, str | None, list[tuple[str, tuple[Any, ...]]]]] = [
+    checks: list[tuple[str, str | None, list[tuple[str, tuple[PathKey, ...]]]]] = [
         (
             "network",
             naming.network,
@@ -152,4 +152,4 @@ def naming_patterns(ctx: LintContext) -> None:
                 )
 
 
-RULES: list[Any] = [azure_names, naming_patterns]
+RULES: list[Rule] = [azure_names, naming_patterns]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from azlab.plan.context import LintContext, vm_path
+from azlab.plan.context import LintContext, Rule, vm_path
 from azlab.plan.source import PathKey
 
 
@@ -154,4 +153,4 @@ def dependency_cycles(ctx: LintContext) -> None:
             visit(name, [name])
 
 
-RULES: list[Any] = [duplicate_names, unknown_references, dependency_cycles]
+RULES: list[Rule] = [duplicate_names, unknown_references, dependency_cycles]

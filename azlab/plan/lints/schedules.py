@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from azlab.plan.context import LintContext
+from azlab.plan.context import Rule as LintRule
 from azlab.plan.durations import parse_duration
 from azlab.plan.model import Rule
 
@@ -156,4 +156,4 @@ def _weekly_running(ctx: LintContext, name: str | None) -> set[int] | None:
     return running
 
 
-RULES: list[Any] = [schedule_fields, dependency_windows]
+RULES: list[LintRule] = [schedule_fields, dependency_windows]
