@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +14,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -35,6 +36,9 @@ from azlab.cli.main import app
 from azlab.copy.progress import CopyProgress
 from azlab.errors import UsageError
 
+if TYPE_CHECKING:
+    from azlab.migrate.journal import Journal
+
 LOG_EVERY = 5.0  # seconds between progress lines per disk when not on a terminal
 
 
@@ -45,7 +49,7 @@ class MigrateReporter:
         self.output = output
         self.err = Console(stderr=True, highlight=False)
         self.bars: Progress | None = None
-        self.tasks: dict[str, Any] = {}
+        self.tasks: dict[str, TaskID] = {}
         self.last_line: dict[str, float] = {}
 
     def __enter__(self) -> MigrateReporter:
@@ -100,7 +104,7 @@ class MigrateReporter:
             )
 
 
-def _summary(journal: Any) -> dict[str, Any]:
+def _summary(journal: Journal) -> dict[str, Any]:
     d = journal.destination
     return {
         "event": "done",
@@ -134,7 +138,7 @@ def _summary(journal: Any) -> dict[str, Any]:
     }
 
 
-def _print_report(journal: Any) -> None:
+def _print_report(journal: Journal) -> None:
     out = console()
     d = journal.destination
     out.print(f"[bold]Migrated to {d.location}, subnet {d.subnet}[/]")
@@ -154,7 +158,7 @@ def _print_report(journal: Any) -> None:
         out.print("The plan was not rewritten (--no-write-plan): edit it before the next apply.")
 
 
-def _print_dry_run(journal: Any, output: Output) -> None:
+def _print_dry_run(journal: Journal, output: Output) -> None:
     from azlab.migrate.run import estimate_seconds, planned_steps
 
     order = planned_steps(journal)
@@ -257,7 +261,7 @@ def migrate_command(
         confirm(f"Deallocate and move {names}?", yes=yes)
     options = Options(resume=resume, dry_run=dry_run, parallelism=parallelism)
 
-    async def work(reporter: MigrateReporter) -> Any:
+    async def work(reporter: MigrateReporter) -> Journal:
         async with AzureSession(target_for(loaded.plan, subscription)) as session:
             return await migrate(session, loaded, request, options, reporter, group=group)
 

@@ -34,6 +34,9 @@ from azlab.cli.render import (
     summary_line,
 )
 from azlab.graph import Listener
+from azlab.model import Observed
+from azlab.plan.loader import LoadedPlan
+from azlab.plan.model import Plan
 from azlab.reconcile import engine
 from azlab.reconcile.desired import nic_name
 from azlab.reconcile.model import Key
@@ -42,7 +45,7 @@ from azlab.resources.observe import observe
 DEFAULT_PARALLELISM = engine.DEFAULT_PARALLELISM
 
 
-def _where(loaded: Any) -> dict[str, Any]:
+def _where(loaded: LoadedPlan) -> dict[str, Any]:
     return {"where": loaded, "path": str(loaded.path)}
 
 
@@ -240,7 +243,7 @@ def status_command(
     plan = loaded.plan
     target = target_for(plan, subscription)
 
-    async def work() -> tuple[dict[str, str], list[Any]]:
+    async def work() -> tuple[dict[str, str], list[Observed]]:
         async with AzureSession(target) as session:
             states = await engine.power_states(session, plan.resource_group)
             seen = await observe(session, plan.resource_group)
@@ -287,14 +290,14 @@ def status_command(
     console().print(table)
 
 
-def _private_ip(nic: Any) -> str | None:
+def _private_ip(nic: Observed | None) -> str | None:
     if nic is None:
         return None
     value = nic.props.get("private_ip") or nic.props.get("private_ip_address")
     return str(value) if value else None
 
 
-def _next_actions(plan: Any) -> dict[str, str]:
+def _next_actions(plan: Plan) -> dict[str, str]:
     """Group name -> its schedule's next transition, in the schedule's local time."""
     from datetime import datetime, timezone
 

@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from azlab.errors import PlanError
 from azlab.migrate.model import VmMove
+from azlab.plan.model import Plan
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class VmEdit:
     data_disks: dict[int, str]  # lun -> managed disk name
 
 
-def edit_for(plan: Any, move: VmMove, location: str, subnet: str) -> VmEdit:
+def edit_for(plan: Plan, move: VmMove, location: str, subnet: str) -> VmEdit:
     group = next(g for g in plan.groups if g.name == move.group)
     inherited = (group.location or plan.location).lower()
     return VmEdit(
@@ -43,7 +44,7 @@ def edit_for(plan: Any, move: VmMove, location: str, subnet: str) -> VmEdit:
     )
 
 
-def moved_plan(plan: Any, edits: list[VmEdit]) -> Any:
+def moved_plan(plan: Plan, edits: list[VmEdit]) -> Plan:
     """A copy of the typed plan with the edits made (the plan's models are frozen)."""
     data = plan.model_dump()
     by_name = {e.name.lower(): e for e in edits}

@@ -17,10 +17,12 @@ from azlab.azure.session import AzureSession
 from azlab.errors import UsageError
 from azlab.migrate.journal import Journal
 from azlab.migrate.model import Destination, DiskMove, VmMove
+from azlab.plan.model import Group, Plan, Vm
 from azlab.reconcile.desired import nic_name
 from azlab.reconcile.model import PLAN_TAG
 
 RUNNING = "running"
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ async def _look(session: AzureSession, rg: str) -> _Seen:
     )
 
 
-def choose_vms(plan: Any, names: Iterable[str], group: str | None) -> list[tuple[Any, Any]]:
+def choose_vms(plan: Plan, names: Iterable[str], group: str | None) -> list[tuple[Group, Vm]]:
     """(group, vm) pairs of the plan for the names (or the whole group) asked for."""
     pairs = list(plan.all_vms())
     if group:
@@ -87,7 +89,7 @@ def choose_vms(plan: Any, names: Iterable[str], group: str | None) -> list[tuple
     return chosen
 
 
-def _destination(plan: Any, seen: _Seen, request: Request, current_subnet: str) -> Destination:
+def _destination(plan: Plan, seen: _Seen, request: Request, current_subnet: str) -> Destination:
     subnet = request.subnet or current_subnet
     vnet_name, _, subnet_name = subnet.partition("/")
     if not subnet_name:
@@ -131,7 +133,7 @@ def _destination(plan: Any, seen: _Seen, request: Request, current_subnet: str) 
     return Destination(location.lower(), f"{vnet['name']}/{subnet_name}", account["name"])
 
 
-def _subnet_prefix(seen: _Seen, subnet: str) -> Any:
+def _subnet_prefix(seen: _Seen, subnet: str) -> IPNetwork:
     vnet_name, _, subnet_name = subnet.partition("/")
     for s in _props(seen.vnets[vnet_name.lower()]).get("subnets", []):
         if s["name"].lower() == subnet_name.lower():
@@ -147,7 +149,7 @@ def _nic_ip(nic: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return subnet_ref((config.get("subnet") or {}).get("id")), config.get("privateIPAddress")
 
 
-def _taken_in(plan: Any, seen: _Seen, subnet: str, moving: str) -> set[str]:
+def _taken_in(plan: Plan, seen: _Seen, subnet: str, moving: str) -> set[str]:
     """Addresses in use in a subnet: its NICs', and the plan's static ones there."""
     taken = set()
     for name, nic in seen.nics.items():
@@ -161,7 +163,7 @@ def _taken_in(plan: Any, seen: _Seen, subnet: str, moving: str) -> set[str]:
 
 
 def choose_address(
-    wanted: str | None, prefix: Any, taken: set[str]
+    wanted: str | None, prefix: IPNetwork, taken: set[str]
 ) -> tuple[str | None, str | None]:
     """The address in the new subnet: the old one if it fits and is free, else the first free."""
     if wanted is None:
@@ -224,7 +226,11 @@ def _disk_moves(
 
 
 async def preflight(
-    session: AzureSession, plan: Any, plan_path: str, pairs: list[tuple[Any, Any]], request: Request
+    session: AzureSession,
+    plan: Plan,
+    plan_path: str,
+    pairs: list[tuple[Group, Vm]],
+    request: Request,
 ) -> Journal:
     rg = plan.resource_group
     seen = await _look(session, rg)

@@ -25,9 +25,11 @@ from azlab.copy.progress import CopyProgress
 from azlab.errors import AzlabError, UsageError
 from azlab.migrate import steps
 from azlab.migrate.journal import JOURNAL_PREFIX, Journal, journal_name, load_local, local_path
-from azlab.migrate.model import VmMove, vm_steps
-from azlab.migrate.planfile import edit_for, moved_plan, rewrite_file
+from azlab.migrate.model import DiskMove, VmMove, vm_steps
+from azlab.migrate.planfile import VmEdit, edit_for, moved_plan, rewrite_file
 from azlab.migrate.preflight import Request, choose_vms, preflight
+from azlab.plan.loader import LoadedPlan
+from azlab.plan.model import Plan
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.model import ADMIN_TAG, IMAGE_TAG, Kind
 
@@ -153,7 +155,7 @@ def estimate_seconds(journal: Journal) -> float:
 
 async def _journal_for(
     session: AzureSession,
-    plan: Any,
+    plan: Plan,
     plan_path: Path,
     request: Request,
     options: Options,
@@ -186,7 +188,7 @@ async def _journal_for(
 
 async def migrate(
     session: AzureSession,
-    loaded: Any,
+    loaded: LoadedPlan,
     request: Request,
     options: Options,
     reporter: Reporter,
@@ -212,7 +214,7 @@ async def migrate(
     async def move_disks(vm: VmMove) -> None:
         await runner.run(vm, "deallocate", lambda: steps.deallocate(session, rg, vm))
 
-        async def one(disk: Any) -> None:
+        async def one(disk: DiskMove) -> None:
             def seen(progress: CopyProgress) -> None:
                 reporter.progress(vm.name, disk.role, progress)
 
@@ -269,7 +271,7 @@ async def _nothing() -> None:
     return None
 
 
-async def _write_plan(path: Path, edits: list[Any]) -> None:
+async def _write_plan(path: Path, edits: list[VmEdit]) -> None:
     rewrite_file(path, edits)
 
 

@@ -17,6 +17,7 @@ from azlab.copy.engine import DEFAULT_PARALLELISM
 from azlab.copy.progress import CopyProgress
 from azlab.copy.run import CopyOptions, copy
 from azlab.migrate.model import Destination, DiskMove, VmMove
+from azlab.plan.model import Plan
 from azlab.reconcile.desired import desired_resources, nic_name, nsg_name, public_ip_name
 from azlab.reconcile.model import PLAN_TAG, Desired, Kind
 from azlab.resources import operations
@@ -165,7 +166,7 @@ async def rebuild(
     rg: str,
     destination: Destination,
     move: VmMove,
-    moved_plan: Any,
+    moved_plan: Plan,
 ) -> None:
     """Delete the source VM (keeping its disks) and its network parts, build the VM anew."""
     parts = _vm_parts(desired_resources(moved_plan), move.name)

@@ -21,6 +21,7 @@ from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.plan.loader import LoadedPlan
+from azlab.plan.model import Plan, Vm
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.diff import diff
 from azlab.reconcile.model import Action, Change, Key, Kind, Observed
@@ -83,7 +84,7 @@ class Report:
 
 
 async def preview(
-    session: AzureSession, plan: Any, *, prune: bool = False, **where: Any
+    session: AzureSession, plan: Plan, *, prune: bool = False, **where: Any
 ) -> Preview:
     desired = desired_resources(plan, **where)
     seen = await observe(session, plan.resource_group)
@@ -117,7 +118,7 @@ def refuse_unsafe(view: Preview, *, allow_replace: Iterable[str] = ()) -> None:
 
 
 def resolve_secrets(
-    plan: Any, changes: Iterable[Change], env: Mapping[str, str] | None = None
+    plan: Plan, changes: Iterable[Change], env: Mapping[str, str] | None = None
 ) -> dict[str, VmSecrets]:
     """Admin secrets of every VM about to be created, read now so nothing starts without them."""
     env = os.environ if env is None else env
@@ -135,9 +136,9 @@ def resolve_secrets(
     return secrets
 
 
-def _vm_secrets(vm: Any, env: Mapping[str, str]) -> VmSecrets:
+def _vm_secrets(vm: Vm, env: Mapping[str, str]) -> VmSecrets:
     admin = vm.admin
-    if getattr(admin, "password_env", None):
+    if admin.password_env:
         value = env.get(admin.password_env)
         if not value:
             raise PlanError(
@@ -145,7 +146,7 @@ def _vm_secrets(vm: Any, env: Mapping[str, str]) -> VmSecrets:
                 hint=f"export {admin.password_env}=... before apply",
             )
         return VmSecrets(password=value)
-    if getattr(admin, "ssh_key_env", None):
+    if admin.ssh_key_env:
         value = env.get(admin.ssh_key_env)
         if not value:
             raise PlanError(
@@ -153,7 +154,7 @@ def _vm_secrets(vm: Any, env: Mapping[str, str]) -> VmSecrets:
                 hint=f'export {admin.ssh_key_env}="$(cat ~/.ssh/id_ed25519.pub)"',
             )
         return VmSecrets(ssh_public_key=value.strip())
-    key_file = getattr(admin, "ssh_key_file", None)
+    key_file = admin.ssh_key_file
     if key_file:
         path = Path(os.path.expanduser(str(key_file)))
         if not path.is_file():
@@ -241,7 +242,7 @@ Confirm = Callable[[Preview], None]
 Watch = Callable[[int], AbstractContextManager[Listener[Key] | None]]
 """Opened around the run with the number of tasks; yields the listener to tell."""
 
-SecretsFor = Callable[[Any, list[Change], Mapping[str, str]], dict[str, VmSecrets]]
+SecretsFor = Callable[[Plan, list[Change], Mapping[str, str]], dict[str, VmSecrets]]
 
 
 async def apply(
@@ -273,7 +274,7 @@ async def apply(
 
 async def destroy(
     session: AzureSession,
-    plan: Any,
+    plan: Plan,
     *,
     keep_disks: bool = False,
     confirm: Confirm | None = None,
@@ -344,7 +345,7 @@ def destroy_changes(view: Preview, *, keep_disks: bool) -> list[Change]:
     return changes
 
 
-async def destroy_preview(session: AzureSession, plan: Any, *, keep_disks: bool) -> Preview:
+async def destroy_preview(session: AzureSession, plan: Plan, *, keep_disks: bool) -> Preview:
     seen = await observe(session, plan.resource_group)
     base = Preview(plan.name, plan.resource_group, (), tuple(seen))
     return Preview(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from azlab.plan.model import Plan
 from azlab.rehearse.observe import Action, Seen
 
 RUNNING = "running"
@@ -23,11 +23,11 @@ class Place:
     tier: int
 
 
-def places(plan: Any) -> dict[str, Place]:
+def places(plan: Plan) -> dict[str, Place]:
     return {vm.name.lower(): Place(g.name, vm.tier) for g in plan.groups for vm in g.vms}
 
 
-def order_problems(plan: Any, actions: Sequence[Action]) -> list[str]:
+def order_problems(plan: Plan, actions: Sequence[Action]) -> list[str]:
     """Actions sent before one they must follow: tiers inside a group, then `depends_on`.
 
     Starting goes up the tiers, and a group starts after the groups it depends
@@ -71,7 +71,7 @@ def order_problems(plan: Any, actions: Sequence[Action]) -> list[str]:
 
 
 def action_problems(
-    plan: Any,
+    plan: Plan,
     wants: Mapping[str, str | None],
     before: Mapping[str, Seen],
     overridden: Mapping[str, str],

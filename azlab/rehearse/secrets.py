@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
+from azlab.plan.model import Plan, Vm
 from azlab.reconcile import engine
 from azlab.reconcile.model import Action, Change, Kind
 from azlab.resources.operations import VmSecrets
@@ -21,7 +21,7 @@ PLACEHOLDER_SSH_KEY = (
 )
 
 
-def placeholder_env(plan: Any, env: Mapping[str, str]) -> dict[str, str]:
+def placeholder_env(plan: Plan, env: Mapping[str, str]) -> dict[str, str]:
     """Values for the admin secret variables the environment lacks."""
     filled: dict[str, str] = {}
     for vm in _vms(plan):
@@ -34,7 +34,7 @@ def placeholder_env(plan: Any, env: Mapping[str, str]) -> dict[str, str]:
     return filled
 
 
-def missing_key_files(plan: Any) -> dict[str, str]:
+def missing_key_files(plan: Plan) -> dict[str, str]:
     """VMs (lower-case name) whose only secret is an SSH key file that does not exist."""
     missing = {}
     for vm in _vms(plan):
@@ -47,7 +47,7 @@ def missing_key_files(plan: Any) -> dict[str, str]:
 
 
 def vm_secrets(
-    plan: Any, changes: Iterable[Change], env: Mapping[str, str]
+    plan: Plan, changes: Iterable[Change], env: Mapping[str, str]
 ) -> dict[str, VmSecrets]:
     """What apply would read, with a placeholder key for a VM whose key file is missing."""
     changes = list(changes)
@@ -62,5 +62,5 @@ def vm_secrets(
     return secrets
 
 
-def _vms(plan: Any) -> Iterable[Any]:
+def _vms(plan: Plan) -> Iterable[Vm]:
     return (vm for group in plan.groups for vm in group.vms)

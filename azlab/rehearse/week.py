@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from azlab.azure.session import AzureSession
+from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.rehearse.checks import RUNNING, action_problems, order_problems
 from azlab.rehearse.observe import RequestLog, Seen, power_states
@@ -82,12 +82,12 @@ class WeekResult:
         return not self.problems
 
 
-def week_zone(plan: Any) -> ZoneInfo:
+def week_zone(plan: Plan) -> ZoneInfo:
     """The first schedule's time zone, or UTC for a plan without schedules."""
     return ZoneInfo(plan.schedules[0].timezone if plan.schedules else "UTC")
 
 
-def week_bounds(plan: Any, week_of: date) -> tuple[datetime, datetime]:
+def week_bounds(plan: Plan, week_of: date) -> tuple[datetime, datetime]:
     """Monday 00:00 to the next Monday 00:00 local: 167 or 169 hours across a DST change."""
     zone = week_zone(plan)
     monday = week_of - timedelta(days=week_of.weekday())
@@ -99,7 +99,7 @@ def week_bounds(plan: Any, week_of: date) -> tuple[datetime, datetime]:
 class Wants:
     """Each group's desired state at an instant, evaluated once per schedule."""
 
-    def __init__(self, plan: Any) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.schedules: dict[str, Schedule] = {s.name: from_plan(s) for s in plan.schedules}
         self.group_schedule = {g.name: g.schedule for g in plan.groups}
 
@@ -170,7 +170,7 @@ class Misplaced:
 
 async def simulate_week(
     session: AzureSession,
-    plan: Any,
+    plan: Plan,
     start: datetime,
     end: datetime,
     log: RequestLog,
@@ -248,7 +248,7 @@ async def simulate_week(
     return result
 
 
-def _groups(result: WeekResult, plan: Any, start: datetime, end: datetime) -> None:
+def _groups(result: WeekResult, plan: Plan, start: datetime, end: datetime) -> None:
     hours = (end - start) / HOUR
     monday = start.astimezone(week_zone(plan)).date()
     for group in plan.groups:
