@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.blob.aio import BlobClient, ExponentialRetry
 
 from azlab.azure.busy import resend_if_dropped
+from azlab.azure.session import AzureSession
 from azlab.copy.async_copy import copy_blob_async
 from azlab.copy.endpoints import BlobEndpoint, copy_expiry, resolve
 from azlab.copy.engine import DEFAULT_PARALLELISM, CopyResult, copy_page_blob, verify
@@ -58,7 +60,11 @@ class QuickRetry(ExponentialRetry):
 
 
 def _client(
-    endpoint: BlobEndpoint, token: Any, stack: AsyncExitStack, *, retries: int = 4
+    endpoint: BlobEndpoint,
+    token: AsyncTokenCredential | None,
+    stack: AsyncExitStack,
+    *,
+    retries: int = 4,
 ) -> BlobClient:
     credential = endpoint.credential
     if credential == "token":
@@ -99,8 +105,8 @@ async def copy(
     destination_text: str,
     options: CopyOptions,
     *,
-    session: Any | None,
-    token: Any | None = None,
+    session: AzureSession | None,
+    token: AsyncTokenCredential | None = None,
     on_progress: Callable[[CopyProgress], None] | None = None,
 ) -> CopyResult:
     async with AsyncExitStack() as stack:
