@@ -4,17 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-LINTED := azlab tests benchmarks $(wildcard runbooks)
+LINTED := azlab tests benchmarks scripts $(wildcard runbooks)
 
-.PHONY: setup python-deps node-deps system-deps lint typecheck test test-fast demo bench bench-quick soak clean
+# The tested versions, with hashes: `make lock` after a dependency change, `make lock-upgrade`
+# to move every pin to its newest release (see the README's "Dependencies").
+LOCK := requirements.lock
+LOCK_VENV := .venv-lock
+PIP_TOOLS := pip-tools==7.6.2
+LATEST_VENV := .venv-latest
+
+.PHONY: setup python-deps node-deps system-deps lint typecheck test test-fast test-latest \
+	lock lock-upgrade demo bench bench-quick soak clean
 
 setup: python-deps node-deps system-deps
 
 python-deps: $(PY_STAMP)
-$(PY_STAMP): pyproject.toml
+$(PY_STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
+	# A dependency added to pyproject.toml but missing from the lock fails here.
+	$(BIN)/pip check
 	touch $@
 
 node-deps: $(NODE_STAMP)
@@ -48,6 +58,30 @@ test: setup lint typecheck
 test-fast: python-deps
 	$(BIN)/pytest -x -m "not slow"
 
+# The suite against the newest releases of every dependency, in a venv of its own.
+test-latest: node-deps system-deps
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/pip install -q --upgrade pip
+	$(LATEST_VENV)/bin/pip install -q --upgrade -e '.[dev]'
+	$(LATEST_VENV)/bin/python scripts/lock_drift.py $(LOCK)
+	$(LATEST_VENV)/bin/pytest
+
+$(LOCK_VENV)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q $(PIP_TOOLS)
+
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
+	--extra dev --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+
+# Keeps every pin it can; adds what pyproject.toml asks for anew.
+lock: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE)
+
+lock-upgrade: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) --upgrade
+
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
@@ -65,4 +99,4 @@ soak: setup
 	AZLAB_RELIABILITY_FIGURES=benchmarks/results/soak.json $(BIN)/pytest -m soak tests/reliability
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST_VENV) $(LOCK_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

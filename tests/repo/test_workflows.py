@@ -86,3 +86,12 @@ def test_plan_check_commands_run_as_the_workflow_runs_them(tmp_path: Path) -> No
     assert report.startswith("## azlab rehearse: passed")
     assert "| week of ticks | passed |" in report
     assert "sandbox storage: Azurite" in report
+
+
+def test_ci_runs_the_suite_against_the_newest_releases_on_a_schedule() -> None:
+    workflow: dict[str, Any] = yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
+    assert workflow[True]["schedule"], "ci.yml has no schedule"
+    job = workflow["jobs"]["test-latest"]
+    assert "schedule" in job["if"]
+    assert any(s.get("run") == "make test-latest" for s in job["steps"])
+    assert re.search(r"^test-latest:", (ROOT / "Makefile").read_text(), re.M)
