@@ -6,25 +6,36 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 LINTED := azlab tests benchmarks scripts $(wildcard runbooks)
 
-# The tested versions, with hashes: `make lock` after a dependency change, `make lock-upgrade`
-# to move every pin to its newest release (see the README's "Dependencies").
+# Installs go through uv, from lock files with hashes (the versions that were tested): `make lock`
+# after a dependency change, `make lock-upgrade` to move every pin (README, "Dependencies").
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
 LOCK := requirements.lock
-LOCK_VENV := .venv-lock
-PIP_TOOLS := pip-tools==7.6.2
 LATEST_VENV := .venv-latest
+# azure-cli pins its own azure-mgmt releases, so it gets a venv of its own.
+AZ_VENV := .venv-az
+AZ_LOCK := requirements-az.lock
+AZ_STAMP := $(AZ_VENV)/.installed
 
-.PHONY: setup python-deps node-deps system-deps lint typecheck test test-fast test-latest \
-	lock lock-upgrade demo bench bench-quick soak clean
+.PHONY: setup python-deps node-deps system-deps az-deps lint typecheck test test-fast test-latest \
+	test-az lock lock-upgrade demo bench bench-quick soak clean
 
 setup: python-deps node-deps system-deps
 
 python-deps: $(PY_STAMP)
 $(PY_STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --require-hashes -r $(LOCK)
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(UV) pip install -q --python $(BIN)/python --require-hashes -r $(LOCK)
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	# A dependency added to pyproject.toml but missing from the lock fails here.
-	$(BIN)/pip check
+	$(UV) pip check -q --python $(BIN)/python
+	touch $@
+
+az-deps: $(AZ_STAMP)
+$(AZ_STAMP): $(AZ_LOCK) | python-deps
+	test -x $(AZ_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(AZ_VENV)
+	$(UV) pip install -q --python $(AZ_VENV)/bin/python --compile-bytecode --require-hashes -r $(AZ_LOCK)
 	touch $@
 
 node-deps: $(NODE_STAMP)
@@ -59,28 +70,28 @@ test-fast: python-deps
 	$(BIN)/pytest -x -m "not slow"
 
 # The suite against the newest releases of every dependency, in a venv of its own.
-test-latest: node-deps system-deps
+test-latest: python-deps node-deps system-deps
 	rm -rf $(LATEST_VENV)
-	$(PYTHON) -m venv $(LATEST_VENV)
-	$(LATEST_VENV)/bin/pip install -q --upgrade pip
-	$(LATEST_VENV)/bin/pip install -q --upgrade -e '.[dev]'
+	$(PYTHON) -m venv --without-pip $(LATEST_VENV)
+	$(UV) pip install -q --python $(LATEST_VENV)/bin/python --refresh -e '.[dev]'
 	$(LATEST_VENV)/bin/python scripts/lock_drift.py $(LOCK)
 	$(LATEST_VENV)/bin/pytest
 
-$(LOCK_VENV)/bin/pip-compile:
-	$(PYTHON) -m venv $(LOCK_VENV)
-	$(LOCK_VENV)/bin/pip install -q $(PIP_TOOLS)
+# The az CLI, unmodified, against a sandbox of its own (tests/azcli; the table it prints says
+# which commands work).
+test-az: python-deps node-deps az-deps
+	AZLAB_AZ_CLI=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -m azcli -p no:cacheprovider tests/azcli
 
-PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
-	--extra dev --generate-hashes --strip-extras --allow-unsafe \
-	--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
 
-# Keeps every pin it can; adds what pyproject.toml asks for anew.
-lock: $(LOCK_VENV)/bin/pip-compile
-	$(PIP_COMPILE)
+# Keeps every pin it can; adds what pyproject.toml (or requirements-az.in) asks for anew.
+lock: python-deps
+	$(UV) pip compile $(LOCK_FLAGS) --extra dev -o $(LOCK) pyproject.toml
+	$(UV) pip compile $(LOCK_FLAGS) -o $(AZ_LOCK) requirements-az.in
 
-lock-upgrade: $(LOCK_VENV)/bin/pip-compile
-	$(PIP_COMPILE) --upgrade
+lock-upgrade: python-deps
+	$(UV) pip compile $(LOCK_FLAGS) --upgrade --extra dev -o $(LOCK) pyproject.toml
+	$(UV) pip compile $(LOCK_FLAGS) --upgrade -o $(AZ_LOCK) requirements-az.in
 
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
@@ -99,4 +110,4 @@ soak: setup
 	AZLAB_RELIABILITY_FIGURES=benchmarks/results/soak.json $(BIN)/pytest -m soak tests/reliability
 
 clean:
-	rm -rf $(VENV) $(LATEST_VENV) $(LOCK_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST_VENV) $(AZ_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
 # One entry: a pin line, then its continuation lines of hashes.
-ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})*)", re.M)
+ENTRY = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})*)", re.M
+)
 
 
 def _pins() -> dict[str, tuple[str, int]]:
@@ -24,7 +26,9 @@ def _pins() -> dict[str, tuple[str, int]]:
 
 def _declared() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]]
+    return [
+        Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    ]
 
 
 def test_every_declared_dependency_is_pinned_within_its_range() -> None:
