@@ -32,7 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("az cloud show -n AzlabSandbox", "the cloud was not registered: " + NO_SIGN_IN),
     Command("az login --identity", NO_SIGN_IN),
     Command("az account show", NO_LOGIN),
-    Command("az account list", NO_LOGIN),
+    Command("az account list"),  # signed out, it lists no subscription and exits 0
     Command("az account set --subscription {sub}", NO_LOGIN),
     Command("az account list-locations", NO_LOGIN),
     Command("az provider show -n Microsoft.Compute", NO_LOGIN),
