@@ -71,7 +71,7 @@ class Clients:
             "polling_interval": 0.01,
             **options,
         }
-        credential = StaticToken()
+        credential = self.credential = StaticToken()
         sub = sandbox.subscription
         self.resource = ResourceManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
         self.network = NetworkManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]

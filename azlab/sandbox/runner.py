@@ -17,13 +17,13 @@ from pathlib import Path
 import trustme
 from aiohttp import web
 
+from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
 from azlab.sandbox.storage.azurite import find_azurite
 from azlab.sandbox.storage.backend import AzuriteBackend
 
-SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 STATE_FILE = "state.json"
 
 

@@ -19,13 +19,16 @@ from typing import Any
 
 from aiohttp import web
 
+from azlab.sandbox.arm import metadata
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.network import Network
+from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
 from azlab.sandbox.arm.storage import BlobBackend, KeysOnlyBackend, Storage
+from azlab.sandbox.arm.subscriptions import Subscriptions
 from azlab.sandbox.arm.throttle import Throttle
 from azlab.sandbox.settings import Settings, throttle_scale
 
@@ -84,8 +87,12 @@ class ArmEmulator:
             Network(self.state),
             Storage(self.state, self.backend),
             self.compute,
+            Subscriptions(self.state),
+            Providers(self.state),
         ):
             self.routes += provider.routes()
+        # Served without a token, as ARM serves them.
+        self.public_routes = metadata.routes()
         if data_file is not None and data_file.exists():
             self.state.restore(json.loads(data_file.read_text()))
 
@@ -181,6 +188,10 @@ class ArmEmulator:
         )
 
     async def _dispatch(self, request: web.Request) -> tuple[Reply, str]:
+        path = request.path.rstrip("/") or "/"
+        public = match(self.public_routes, request.method, path)
+        if public is not None:
+            return self._public(request, *public)
         auth = request.headers.get("Authorization", "")
         if not auth.lower().startswith("bearer ") or len(auth) < 8:
             error = ArmError(
@@ -192,7 +203,7 @@ class ArmEmulator:
                 "WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
             }
             raise error
-        found = match(self.routes, request.method, request.path.rstrip("/") or "/")
+        found = match(self.routes, request.method, path)
         if found is None:
             raise ArmError(
                 404,
@@ -244,6 +255,15 @@ class ArmEmulator:
         if request.method not in ("GET", "HEAD") and self.data_file is not None:
             self._save_soon()
         return reply, op
+
+    def _public(
+        self, request: web.Request, route: Route, params: dict[str, str]
+    ) -> tuple[Reply, str]:
+        query = {k.lower(): v for k, v in request.query.items()}
+        req = Request(
+            request.method, request.path, query, None, f"{request.scheme}://{request.host}"
+        )
+        return route.handler(req, params), route.op
 
     def _maybe_fail(self, request: web.Request, route: Route) -> None:
         faults = self.settings.faults
