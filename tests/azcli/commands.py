@@ -27,9 +27,9 @@ VM_ID = RG + "/providers/Microsoft.Compute/virtualMachines/vm1"
 
 COMMANDS: tuple[Command, ...] = (
     # Pointing az at the sandbox, and signing in.
-    Command("az cloud register -n AzlabSandbox --endpoint-resource-manager {endpoint}", NO_SIGN_IN),
-    Command("az cloud set -n AzlabSandbox", "the cloud was not registered: " + NO_SIGN_IN),
-    Command("az cloud show -n AzlabSandbox", "the cloud was not registered: " + NO_SIGN_IN),
+    Command("az cloud register -n AzlabSandbox --endpoint-resource-manager {endpoint}"),
+    Command("az cloud set -n AzlabSandbox"),
+    Command("az cloud show -n AzlabSandbox"),
     Command("az login --identity", NO_SIGN_IN),
     Command("az account show", NO_LOGIN),
     Command("az account list"),  # signed out, it lists no subscription and exits 0
