@@ -4,8 +4,13 @@ AzlabError                  anything azlab reports to a user; never shown as a t
  +-- UsageError             a bad flag, argument or environment variable (exit 2)
  +-- PlanError              a plan file that cannot be used; carries findings (exit 2)
  +-- CredentialError        no usable Azure credential or subscription (exit 1)
+ +-- NetworkError           Azure sent no answer: refused, reset or timed out (exit 1)
  +-- AzureOperationError    Azure answered an operation with an error (exit 1)
  +-- SandboxError           the local sandbox could not start or be reached (exit 1)
+ +-- CycleError             tasks of a graph need each other (exit 1)
+ +-- CopyFailedError        the storage service failed or aborted a copy (exit 1)
+ +-- SourceChangedError     a copy's source blob changed while it was copied (exit 1)
+ +-- VerifyError            a copy's destination does not hold what its source holds (exit 1)
 
 Every error carries a message that says what went wrong and where, and an
 optional hint that says what to do about it.
@@ -44,8 +49,12 @@ class CredentialError(AzlabError):
     """No usable Azure credential or subscription."""
 
 
+class NetworkError(AzlabError):
+    """Azure sent no answer: the connection was refused, reset or timed out."""
+
+
 class AzureOperationError(AzlabError):
-    """Azure answered an operation with an error."""
+    """Azure answered an operation with an error (`code` is Azure's, e.g. `AllocationFailed`)."""
 
     def __init__(
         self,
@@ -53,12 +62,30 @@ class AzureOperationError(AzlabError):
         *,
         code: str | None = None,
         resource: str | None = None,
+        status: int | None = None,
         hint: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.code = code
         self.resource = resource
+        self.status = status
 
 
 class SandboxError(AzlabError):
     """The local sandbox could not start or be reached."""
+
+
+class CycleError(AzlabError):
+    """Tasks of a graph need each other, so none of them can start."""
+
+
+class CopyFailedError(AzlabError):
+    """The service reported the copy failed or aborted."""
+
+
+class SourceChangedError(AzlabError):
+    """The source blob changed while it was being copied."""
+
+
+class VerifyError(AzlabError):
+    """The destination does not hold what the source holds."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, TypeVar
 
-from azlab.errors import AzlabError
+from azlab.errors import AzlabError, CycleError
 
 K = TypeVar("K", bound=Hashable)
 
@@ -63,10 +63,6 @@ class Listener(Generic[K]):
 
     started: Callable[[Task[K]], None] = field(default=_ignore)
     finished: Callable[[Outcome[K]], None] = field(default=_ignore)
-
-
-class CycleError(AzlabError):
-    """Tasks that need each other can never run."""
 
 
 _frozen = 0

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from azlab.errors import CycleError
 from azlab.graph import (
-    CycleError,
     Listener,
     Outcome,
     RunStats,

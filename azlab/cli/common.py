@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from azlab.azure.errors import azure_errors
 from azlab.azure.session import AzureSession, Target
-from azlab.errors import AzlabError, CredentialError, UsageError
+from azlab.errors import UsageError
 from azlab.plan.loader import LoadedPlan
 from azlab.plan.model import Plan
-from azlab.redact import redact
 
 T = TypeVar("T")
 
@@ -67,35 +67,9 @@ def target_for(plan: Plan | None, subscription: str | None) -> Target:
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine, turning credential and transport failures into one clear line."""
-    from azure.core.exceptions import (
-        ClientAuthenticationError,
-        HttpResponseError,
-        ServiceRequestError,
-    )
-
-    try:
+    """Run a coroutine; an azure-core exception that reaches here becomes one clear line."""
+    with azure_errors():
         return asyncio.run(make())
-    except ClientAuthenticationError as exc:
-        raise CredentialError(
-            "no usable Azure credential: " + _first_line(exc),
-            hint="run `az login`, set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, "
-            "or start the sandbox",
-        ) from None
-    except ServiceRequestError as exc:
-        raise CredentialError(
-            f"cannot reach Azure Resource Manager: {_first_line(exc)}",
-            hint="is AZLAB_ENDPOINT right, and is the sandbox running?",
-        ) from None
-    except HttpResponseError as exc:
-        code = getattr(exc.error, "code", None) or f"HTTP {exc.status_code}"
-        message = getattr(exc.error, "message", None) or _first_line(exc)
-        raise AzlabError(redact(f"Azure answered {code}: {message}")) from None
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = redact(str(exc)).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 async def with_session(target: Target, work: Callable[[AzureSession], Awaitable[T]]) -> T:

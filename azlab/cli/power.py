@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
+from azlab.azure.power_state import PowerState
 from azlab.azure.session import AzureSession
 from azlab.cli.common import (
     OUTPUT_OPTION,
@@ -27,15 +28,14 @@ from azlab.errors import UsageError
 from azlab.plan.durations import parse_duration
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
+from azlab.power.enforce import Result
+from azlab.power.hold import hold
 from azlab.power.queue import enqueue_tick
-from azlab.power.steps import DEALLOCATED, RUNNING
-from azlab.power.watch import list_states
-from azlab.power.worker import Worker, shifted_clock
-from azlab.reconcile.model import PLAN_TAG
+from azlab.power.worker import Disposal, Worker, shifted_clock
 from azlab.redact import redact
 from azlab.schedule.forecast import next_transitions, week_figures
 from azlab.schedule.model import from_plan
-from azlab.schedule.overrides import HOLD_TAG, hold_value
+from azlab.schedule.overrides import hold_value
 
 schedule_app = typer.Typer(help="Look at a plan's schedules.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
@@ -93,7 +93,7 @@ def _print_report(report: ticking.TickReport) -> None:
     for column in ("group", "vm", "want", "result", "detail"):
         table.add_column(column)
     for r in report.results.values():
-        style = "red" if r.result in ("failed", "blocked") else None
+        style = "red" if r.result in (Result.FAILED, Result.BLOCKED) else None
         table.add_row(r.group, r.vm, r.want, r.result, r.detail, style=style)
     for vm, why in report.skipped.items():
         table.add_row("", vm, "", "skipped", why)
@@ -263,7 +263,7 @@ def worker_command(
         out = console()
         for h in handled:
             out.print(f"{h.want} {h.group}: {h.result} {h.detail}")
-    if any(h.result in ("failed", "poisoned") for h in handled):
+    if any(h.result in (Disposal.FAILED, Disposal.POISONED) for h in handled):
         raise typer.Exit(1)
 
 
@@ -275,7 +275,7 @@ def up_command(
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Start groups now, tier by tier (example: azlab up plans/lynclab.yaml core lync)."""
-    _run(plan_file, subscription, output, _Manual(groups, RUNNING))
+    _run(plan_file, subscription, output, _Manual(groups, PowerState.RUNNING))
 
 
 @app.command("down")
@@ -286,7 +286,7 @@ def down_command(
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Deallocate groups now, highest tier first (example: azlab down plans/lynclab.yaml lync)."""
-    _run(plan_file, subscription, output, _Manual(groups, DEALLOCATED))
+    _run(plan_file, subscription, output, _Manual(groups, PowerState.DEALLOCATED))
 
 
 @app.command("hold")
@@ -314,27 +314,7 @@ def hold_command(
 
     async def work() -> None:
         async with AzureSession(target_for(plan, subscription)) as session:
-            states = await list_states(session, plan.resource_group)
-            # Every VM is checked before any is tagged: no half-held group.
-            for name in names:
-                state = states.get(name.lower())
-                if state is None:
-                    raise UsageError(
-                        f"vm {name} does not exist in Azure yet", hint="run azlab apply"
-                    )
-                if state.tags.get(PLAN_TAG) != plan.name:
-                    raise UsageError(
-                        f"vm {name} is not managed by plan {plan.name}: it lacks the tag "
-                        f"{PLAN_TAG}={plan.name}",
-                        hint="azlab changes only what its plan owns",
-                    )
-            for name in names:
-                tags = {**states[name.lower()].tags, HOLD_TAG: until}
-                await (
-                    await session.compute.virtual_machines.begin_update(
-                        plan.resource_group, name, {"tags": tags}
-                    )
-                ).result()
+            await hold(session, plan.resource_group, plan.name, names, until)
 
     run_async(work)
     console().print(f"Held {', '.join(names)} until {until}.")

@@ -16,11 +16,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from azlab.copy.progress import CopyProgress
-from azlab.errors import AzlabError
-
-
-class CopyFailedError(AzlabError):
-    """The service reported the copy failed or aborted."""
+from azlab.errors import CopyFailedError
 
 
 async def remove_failed_leftover(destination: Any) -> bool:

@@ -28,17 +28,9 @@ from azlab.copy.chunks import Chunk, chunk_ranges, covered
 from azlab.copy.journal import ChunkJournal
 from azlab.copy.pacing import Pacer
 from azlab.copy.progress import CopyProgress
-from azlab.errors import AzlabError
+from azlab.errors import SourceChangedError, VerifyError
 
 DEFAULT_PARALLELISM = 16
-
-
-class SourceChangedError(AzlabError):
-    """The source blob changed while it was being copied."""
-
-
-class VerifyError(AzlabError):
-    """The destination does not hold what the source holds."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from azlab.azure.observe import last_segment, power_states, subnet_ref
+from azlab.azure.observe import last_segment, subnet_ref
+from azlab.azure.power import power_states
+from azlab.azure.power_state import PowerState
 from azlab.azure.session import AzureSession
 from azlab.errors import UsageError
 from azlab.migrate.journal import Journal
@@ -21,7 +23,6 @@ from azlab.plan.model import Group, Plan, Vm
 from azlab.reconcile.desired import nic_name
 from azlab.reconcile.model import PLAN_TAG
 
-RUNNING = "running"
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -277,7 +278,7 @@ async def preflight(
                 tier=vm.tier,
                 source_location=raw["location"],
                 source_subnet=current_subnet or vm.subnet,
-                was_running=seen.power.get(vm.name.lower()) == RUNNING,
+                was_running=seen.power.get(vm.name.lower()) == PowerState.RUNNING,
                 size=str((_props(raw).get("hardwareProfile") or {}).get("vmSize")),
                 tags=dict(raw.get("tags") or {}),
                 source_private_ip=current_ip,

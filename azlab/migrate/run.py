@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from azure.core.exceptions import ResourceNotFoundError
 
 from azlab.azure.busy import resend_if_dropped, when_free
-from azlab.azure.observe import power_states
+from azlab.azure.power import power_states
 from azlab.azure.session import AzureSession
 from azlab.copy.progress import CopyProgress
 from azlab.errors import AzlabError, UsageError

@@ -15,13 +15,31 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
-from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from azlab.azure.errors import azure_errors
+from azlab.azure.power_state import SETTLED, PowerState, VmState
 from azlab.azure.session import AzureSession
+from azlab.errors import AzlabError, AzureOperationError, NetworkError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
-from azlab.power.steps import RUNNING, Step, StepKey
-from azlab.power.watch import StateWatcher, VmState
+from azlab.power.steps import Step, StepKey
+from azlab.power.watch import StateWatcher
+
+
+class Result(str, Enum):
+    """What became of one VM in a power run."""
+
+    DONE = "done"  # it arrived after our action
+    ALREADY = "already"  # it was there before
+    FAILED = "failed"
+    BLOCKED = "blocked"  # a step it waits for failed
+    WOULD_START = "would start"  # a dry run's answers
+    WOULD_STOP = "would stop"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -29,15 +47,15 @@ class VmResult:
     vm: str
     group: str
     want: str
-    result: str  # done, already, failed, blocked
+    result: Result
     attempts: int = 0
     detail: str = ""
 
 
-# Sends of one action when the connection breaks before Azure answers.
+# Sends of one action when the connection breaks before Azure answers, about 0.5, 1 and
+# 2 s apart.
 SEND_ATTEMPTS = 4
-# Power states no operation is moving a VM out of.
-SETTLED = ("running", "stopped", "deallocated")
+SEND_WAIT = wait_exponential(multiplier=0.5)
 
 
 class StepFailed(Exception):
@@ -79,7 +97,7 @@ class PowerRun:
                 step = by_key[outcome.key]
                 for vm in step.vms:
                     self.results[vm.lower()] = VmResult(
-                        vm, step.group, step.want, "blocked", detail=outcome.error
+                        vm, step.group, step.want, Result.BLOCKED, detail=outcome.error
                     )
         return outcomes, stats
 
@@ -94,7 +112,7 @@ class PowerRun:
         todo = [vm for vm in step.vms if not _arrived(current.get(vm.lower()), step.want)]
         for vm in step.vms:
             if vm not in todo:
-                self.results[vm.lower()] = VmResult(vm, step.group, step.want, "already")
+                self.results[vm.lower()] = VmResult(vm, step.group, step.want, Result.ALREADY)
         attempts = dict.fromkeys(todo, 0)
         while todo:
             errors = await asyncio.gather(*(self._send(vm, step.want) for vm in todo))
@@ -102,7 +120,7 @@ class PowerRun:
                 attempts[vm] += 1
                 if error:
                     self.results[vm.lower()] = VmResult(
-                        vm, step.group, step.want, "failed", attempts[vm], error
+                        vm, step.group, step.want, Result.FAILED, attempts[vm], error
                     )
             todo = [vm for vm, error in zip(todo, errors, strict=True) if not error]
             if not todo:
@@ -119,10 +137,10 @@ class PowerRun:
                 state = states.get(vm.lower())
                 if state is not None and _arrived(state, step.want):
                     self.results[vm.lower()] = VmResult(
-                        vm, step.group, step.want, "done", attempts[vm]
+                        vm, step.group, step.want, Result.DONE, attempts[vm]
                     )
                     continue
-                why, again = "timed out", False
+                why, again = self._no_arrival(), False
                 if state is not None and state.failed_code:
                     why, again = state.failed_code, True
                 elif state is not None and _elsewhere(state, step.want):
@@ -133,7 +151,7 @@ class PowerRun:
                     retry.append(vm)
                     continue
                 self.results[vm.lower()] = VmResult(
-                    vm, step.group, step.want, "failed", attempts[vm], why
+                    vm, step.group, step.want, Result.FAILED, attempts[vm], why
                 )
             if retry:
                 await asyncio.sleep(
@@ -143,10 +161,18 @@ class PowerRun:
         failed = [
             r.vm
             for r in self.results.values()
-            if r.group == step.group and r.result == "failed" and r.vm in step.vms
+            if r.group == step.group and r.result is Result.FAILED and r.vm in step.vms
         ]
         if failed:
             raise StepFailed(f"{', '.join(failed)} did not reach {step.want}")
+
+    def _no_arrival(self) -> str:
+        """Why a VM was not seen arriving: the watcher's last failed read, if it failed."""
+        error = self.watcher.last_error
+        if error is None:
+            return "timed out"
+        text = error.message if isinstance(error, AzlabError) else str(error)
+        return f"timed out; the last status read failed: {text}"
 
     async def _send(self, vm: str, want: str) -> str | None:
         """Send the action; return why it was refused, if it was.
@@ -156,22 +182,24 @@ class PowerRun:
         on its way answers 409, which is watched like our own action.
         """
         compute = self.session.compute.virtual_machines
-        begin = compute.begin_start if want == RUNNING else compute.begin_deallocate
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            self.actions_sent += 1
-            try:
-                await begin(self.rg, vm, polling=False)
-            except HttpResponseError as exc:
-                if exc.status_code == 409:
-                    return None  # another operation is on it; watch it like our own
-                code = getattr(exc.error, "code", None) or f"HTTP {exc.status_code}"
-                return f"{code}: {str(exc).strip().splitlines()[0]}"
-            except (ServiceRequestError, ServiceResponseError) as exc:
-                if attempt == SEND_ATTEMPTS:
-                    return f"no answer from Azure: {str(exc).strip().splitlines()[0]}"
-                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
-                continue
-            return None
+        begin = compute.begin_start if want == PowerState.RUNNING else compute.begin_deallocate
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(SEND_ATTEMPTS),
+                wait=SEND_WAIT,
+                retry=retry_if_exception_type(NetworkError),
+                reraise=True,
+            ):
+                with attempt:
+                    self.actions_sent += 1
+                    with azure_errors(resource=f"vm {vm}"):
+                        await begin(self.rg, vm, polling=False)
+        except AzureOperationError as exc:
+            if exc.status == 409:
+                return None  # another operation is on it; watch it like our own
+            return exc.message
+        except NetworkError as exc:
+            return exc.message
         return None
 
 

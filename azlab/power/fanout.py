@@ -16,9 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from azlab.azure.power_state import PowerState, VmState
 from azlab.plan.model import Plan
-from azlab.power.steps import DEALLOCATED, RUNNING
-from azlab.power.watch import VmState
 from azlab.schedule.overrides import override
 
 FORMAT = 1
@@ -68,7 +67,7 @@ class GroupAction:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BadMessage(f"unreadable group action: {exc}") from None
-        if action.want not in (RUNNING, DEALLOCATED):
+        if action.want not in (PowerState.RUNNING, PowerState.DEALLOCATED):
             raise BadMessage(f"unknown power state {action.want!r}")
         if action.at.tzinfo is None or action.not_after.tzinfo is None:
             raise BadMessage("times in a group action must carry a UTC offset")
@@ -118,7 +117,7 @@ def waiting_on(
 
     As in a tick, only groups that want the same state now are waited for.
     """
-    if action.want == RUNNING:
+    if action.want == PowerState.RUNNING:
         first = next(g for g in plan.groups if g.name == action.group).depends_on
     else:
         first = [g.name for g in plan.groups if action.group in g.depends_on]

@@ -23,7 +23,7 @@ from azlab.plan.durations import parse_duration
 from azlab.power import tick as ticking
 from azlab.power.fanout import GroupAction
 from azlab.power.queue import enqueue_tick, open_queue
-from azlab.power.worker import carry_out
+from azlab.power.worker import Disposal, carry_out
 
 # Deploy the plan next to the host script (plan.yaml in the working folder) or name it.
 DEFAULT_PLAN = Path("plan.yaml")
@@ -94,7 +94,7 @@ def run_group_action(
             handled = await carry_out(
                 session, plan, action, at, deadline_seconds=deadline, poll_interval=poll
             )
-        if handled.result == "waiting":
+        if handled.result is Disposal.WAITING:
             async with AsyncExitStack() as stack:
                 queue = open_queue(env["AZLAB_QUEUE_URL"], stack)
                 delay = int(env.get("AZLAB_QUEUE_WAIT_SECONDS", "15"))

@@ -15,12 +15,12 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.queue import TextBase64DecodePolicy, TextBase64EncodePolicy
 from azure.storage.queue.aio import QueueClient
 
+from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
 from azlab.errors import UsageError
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.fanout import GroupAction, actions_to_enqueue
-from azlab.power.watch import list_states
 
 POISON_SUFFIX = "-poison"  # the Functions host's name for a queue's poison queue
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-RUNNING = "running"
-DEALLOCATED = "deallocated"
+from azlab.azure.power_state import PowerState
 
 StepKey = tuple[str, int, str]
 
@@ -38,7 +37,7 @@ class Step:
 
     @property
     def label(self) -> str:
-        verb = "start" if self.want == RUNNING else "stop"
+        verb = "start" if self.want == PowerState.RUNNING else "stop"
         return f"{verb} {self.group} tier {self.tier} ({', '.join(self.vms)})"
 
 
@@ -60,9 +59,11 @@ def build_steps(
     steps: list[Step] = []
     for group, by_tier in tiers.items():
         want = wants[group]
-        order = sorted(by_tier, reverse=want == DEALLOCATED)
+        order = sorted(by_tier, reverse=want == PowerState.DEALLOCATED)
         # Start after the groups this one depends on; stop after the groups that depend on it.
-        upstream = depends_on.get(group, ()) if want == RUNNING else dependents.get(group, ())
+        upstream = (
+            depends_on.get(group, ()) if want == PowerState.RUNNING else dependents.get(group, ())
+        )
         outer = tuple(
             (other, _last_tier(tiers[other], want), want)
             for other in upstream
@@ -78,4 +79,4 @@ def build_steps(
 
 
 def _last_tier(by_tier: Mapping[int, list[str]], want: str) -> int:
-    return max(by_tier) if want == RUNNING else min(by_tier)
+    return max(by_tier) if want == PowerState.RUNNING else min(by_tier)

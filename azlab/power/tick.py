@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from azlab.azure.power import list_states
+from azlab.azure.power_state import PowerState, VmState
 from azlab.azure.session import AzureSession, Target
 from azlab.graph import Listener
 from azlab.plan.model import Plan
-from azlab.power.enforce import PowerRun, VmResult
+from azlab.power.enforce import PowerRun, Result, VmResult
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
-from azlab.power.watch import StateWatcher, VmState, list_states
+from azlab.power.watch import StateWatcher
 from azlab.reconcile.model import PLAN_TAG
 from azlab.schedule.desired import desired_state
 from azlab.schedule.model import from_plan
@@ -39,7 +41,7 @@ class TickReport:
 
     @property
     def ok(self) -> bool:
-        return not any(r.result in ("failed", "blocked") for r in self.results.values())
+        return not any(r.result in (Result.FAILED, Result.BLOCKED) for r in self.results.values())
 
 
 def group_wants(plan: Plan, at: datetime) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -103,7 +105,12 @@ async def enforce(
         for step in report.steps:
             for vm in step.vms:
                 current = states[vm.lower()].power
-                result = "already" if current == step.want else f"would {step.label.split()[0]}"
+                if current == step.want:
+                    result = Result.ALREADY
+                elif step.want == PowerState.RUNNING:
+                    result = Result.WOULD_START
+                else:
+                    result = Result.WOULD_STOP
                 report.results[vm.lower()] = VmResult(vm, step.group, step.want, result)
         report.list_rounds = 1
         return report

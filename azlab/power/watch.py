@@ -11,50 +11,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
+from azlab.azure.power import list_states
+from azlab.azure.power_state import VmState
 from azlab.azure.session import AzureSession
-
-
-@dataclass(frozen=True)
-class VmState:
-    name: str
-    power: str  # running, starting, stopping, stopped, deallocating, deallocated, unknown
-    provisioning: str = "succeeded"  # succeeded, updating, failed/<Code>
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def failed_code(self) -> str | None:
-        if self.provisioning.lower().startswith("failed"):
-            _, _, code = self.provisioning.partition("/")
-            return code or "Failed"
-        return None
-
-
-def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
-    statuses = item.get("properties", {}).get("instanceView", {}).get("statuses", [])
-    power = "unknown"
-    provisioning = "succeeded"
-    for status in statuses:
-        code: str = status.get("code", "")
-        if code.startswith("PowerState/"):
-            power = code.split("/", 1)[1]
-        elif code.startswith("ProvisioningState/"):
-            provisioning = code.split("/", 1)[1]
-    return VmState(item["name"], power, provisioning, dict(item.get("tags") or {}))
-
-
-async def list_states(session: AzureSession, resource_group: str) -> dict[str, VmState]:
-    """Every VM of the resource group by lower-case name, from `list_all(statusOnly=true)`."""
-    marker = f"/resourcegroups/{resource_group.lower()}/"
-    states: dict[str, VmState] = {}
-    async for vm in session.compute.virtual_machines.list_all(status_only="true"):
-        item = vm.as_dict()
-        if marker in str(item.get("id", "")).lower():
-            state = parse_status_list_item(item)
-            states[state.name.lower()] = state
-    return states
 
 
 class StateWatcher:
@@ -79,12 +39,13 @@ class StateWatcher:
         self._waiters = 0
         self._task: asyncio.Task[None] | None = None
         self._last = 0.0
-        self.last_error: Exception | None = None
+        self.last_error: Exception | None = None  # of the latest round, if it failed
 
     async def refresh(self) -> None:
         self._begun += 1
         number = self._begun
         self.states = await list_states(self.session, self.resource_group)
+        self.last_error = None
         self._read_in = number
         self.rounds += 1
         self._last = time.monotonic()

@@ -17,27 +17,42 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from enum import Enum
 
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
+from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
+from azlab.power.enforce import Result
 from azlab.power.fanout import BadMessage, GroupAction, check_plan_matches, waiting_on
 from azlab.power.queue import ensure_queue, open_queue, poison_url
-from azlab.power.watch import list_states
 
 log = logging.getLogger("azlab.worker")
 
 Clock = Callable[[], datetime]
 
 
+class Disposal(str, Enum):
+    """What became of one queued group action."""
+
+    DONE = "done"
+    SUPERSEDED = "superseded"  # the schedule no longer wants it
+    WAITING = "waiting"  # put back until its dependencies are there
+    FAILED = "failed"  # visible again after `retry_delay`
+    POISONED = "poisoned"  # moved to the poison queue
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class Handled:
     group: str
     want: str
-    result: str  # done, superseded, waiting, failed, poisoned
+    result: Disposal
     detail: str = ""
 
 
@@ -62,7 +77,9 @@ async def carry_out(
     check_plan_matches(plan, action)
     wants, reasons = ticking.group_wants(plan, now)
     if wants.get(action.group) != action.want:
-        return Handled(action.group, action.want, "superseded", f"now wants {wants[action.group]}")
+        return Handled(
+            action.group, action.want, Disposal.SUPERSEDED, f"now wants {wants[action.group]}"
+        )
     states = await list_states(session, plan.resource_group)
     blocking = waiting_on(plan, action, wants, states, now)
     if blocking:
@@ -70,10 +87,10 @@ async def carry_out(
             return Handled(
                 action.group,
                 action.want,
-                "failed",
+                Disposal.FAILED,
                 f"gave up waiting for {', '.join(blocking)} at {action.not_after:%H:%M} UTC",
             )
-        return Handled(action.group, action.want, "waiting", f"for {', '.join(blocking)}")
+        return Handled(action.group, action.want, Disposal.WAITING, f"for {', '.join(blocking)}")
     only = {g: (w if g == action.group else None) for g, w in wants.items()}
     report = await ticking.enforce(
         session,
@@ -88,12 +105,12 @@ async def carry_out(
     failed = [
         f"{r.vm}: {r.detail or r.result}"
         for r in report.results.values()
-        if r.result in ("failed", "blocked")
+        if r.result in (Result.FAILED, Result.BLOCKED)
     ]
     if failed:
-        return Handled(action.group, action.want, "failed", "; ".join(failed))
-    acted = sum(1 for r in report.results.values() if r.result == "done")
-    return Handled(action.group, action.want, "done", f"{acted} VMs acted on")
+        return Handled(action.group, action.want, Disposal.FAILED, "; ".join(failed))
+    acted = sum(1 for r in report.results.values() if r.result is Result.DONE)
+    return Handled(action.group, action.want, Disposal.DONE, f"{acted} VMs acted on")
 
 
 class Worker:
@@ -163,7 +180,7 @@ class Worker:
                 action = GroupAction.from_json(message.content)
             except BadMessage as exc:
                 await self._poison(message, queue, poison)
-                self._record(Handled("?", "?", "poisoned", str(exc)))
+                self._record(Handled("?", "?", Disposal.POISONED, str(exc)))
                 return
             try:
                 outcome = await carry_out(
@@ -176,21 +193,21 @@ class Worker:
                 )
             except BadMessage as exc:
                 await self._poison(message, queue, poison)
-                self._record(Handled(action.group, action.want, "poisoned", str(exc)))
+                self._record(Handled(action.group, action.want, Disposal.POISONED, str(exc)))
                 return
             except Exception as exc:  # an outage of ARM: retried like any failure
                 outcome = Handled(
-                    action.group, action.want, "failed", f"{type(exc).__name__}: {exc}"
+                    action.group, action.want, Disposal.FAILED, f"{type(exc).__name__}: {exc}"
                 )
-            if outcome.result in ("done", "superseded"):
+            if outcome.result in (Disposal.DONE, Disposal.SUPERSEDED):
                 await queue.delete_message(message)
-            elif outcome.result == "waiting":
+            elif outcome.result is Disposal.WAITING:
                 # A fresh message, so waiting does not count as a failed attempt.
                 await queue.send_message(message.content, visibility_timeout=int(self.wait_delay))
                 await queue.delete_message(message)
             elif (message.dequeue_count or 0) >= self.max_dequeue:
                 await self._poison(message, queue, poison)
-                outcome.result = "poisoned"
+                outcome.result = Disposal.POISONED
             else:
                 await queue.update_message(message, visibility_timeout=int(self.retry_delay))
             self._record(outcome)

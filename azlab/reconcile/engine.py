@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from azlab.azure.busy import when_free
-from azlab.azure.observe import power_states
+from azlab.azure.power import power_states
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from azlab.azure.power_state import PowerState
 from azlab.plan.model import Plan
 from azlab.rehearse.observe import Action, Seen
 
-RUNNING = "running"
-DEALLOCATED = "deallocated"
-VERB_WANTS = {"start": RUNNING, "deallocate": DEALLOCATED}
+VERB_WANTS = {"start": PowerState.RUNNING, "deallocate": PowerState.DEALLOCATED}
 
 
 @dataclass(frozen=True)

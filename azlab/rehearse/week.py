@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from azlab.azure.power_state import PowerState
 from azlab.azure.session import AzureSession
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
-from azlab.rehearse.checks import RUNNING, action_problems, order_problems
+from azlab.rehearse.checks import action_problems, order_problems
 from azlab.rehearse.observe import RequestLog, Seen, power_states
 from azlab.schedule.desired import desired_state
 from azlab.schedule.forecast import week_figures
@@ -268,7 +269,7 @@ def _tally(
     last: dict[str, str],
 ) -> None:
     for group, vms in members.items():
-        running = sum(1 for vm in vms if vm in seen and seen[vm].power == RUNNING)
+        running = sum(1 for vm in vms if vm in seen and seen[vm].power == PowerState.RUNNING)
         week = result.groups[group]
         week.vm_ticks += running
         week.running_ticks += 1 if running else 0

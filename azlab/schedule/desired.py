@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from azlab.azure.power_state import PowerState
 from azlab.schedule.events import Event, events_between
 from azlab.schedule.model import Schedule
 
 LOOKBACK = timedelta(days=8)
-RUNNING = "running"
-DEALLOCATED = "deallocated"
 
 
 @dataclass(frozen=True)
@@ -35,5 +34,5 @@ def desired_state(schedule: Schedule | None, now: datetime) -> DesiredState:
     latest = events[-1]
     if schedule.enforce is not None and now - latest.at > schedule.enforce:
         return DesiredState(None, latest, f"outside the enforce window of the {latest.kind} event")
-    power = RUNNING if latest.kind == "start" else DEALLOCATED
+    power = PowerState.RUNNING if latest.kind == "start" else PowerState.DEALLOCATED
     return DesiredState(power, latest, f"{latest.kind} at {latest.local:%a %H:%M} local")

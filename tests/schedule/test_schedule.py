@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from azlab.schedule.desired import DEALLOCATED, RUNNING, desired_state
+from azlab.azure.power_state import PowerState
+from azlab.schedule.desired import desired_state
 from azlab.schedule.events import events_between, resolve_local
 from azlab.schedule.forecast import next_transitions, week_figures
 from azlab.schedule.model import Rule, Schedule, parse_days
@@ -106,18 +107,22 @@ def test_desired_state_is_the_latest_event_and_catches_up_missed_ticks() -> None
     zone = "America/Los_Angeles"
     schedule = office(zone)
     monday_0805 = local(zone, 2026, 11, 23, 8, 5)
-    assert desired_state(schedule, monday_0805).power == RUNNING
+    assert desired_state(schedule, monday_0805).power == PowerState.RUNNING
     # A tick missed at 18:00 is caught up at 23:40, and on Saturday too.
-    assert desired_state(schedule, local(zone, 2026, 11, 23, 23, 40)).power == DEALLOCATED
-    assert desired_state(schedule, local(zone, 2026, 11, 28, 12, 0)).power == DEALLOCATED
+    assert (
+        desired_state(schedule, local(zone, 2026, 11, 23, 23, 40)).power == PowerState.DEALLOCATED
+    )
+    assert desired_state(schedule, local(zone, 2026, 11, 28, 12, 0)).power == PowerState.DEALLOCATED
     # Exactly at the event, its kind holds.
-    assert desired_state(schedule, local(zone, 2026, 11, 23, 18, 0)).power == DEALLOCATED
+    assert desired_state(schedule, local(zone, 2026, 11, 23, 18, 0)).power == PowerState.DEALLOCATED
 
 
 def test_enforce_window_leaves_a_vm_started_by_hand_alone() -> None:
     zone = "Europe/London"
     schedule = office(zone, enforce=timedelta(hours=2))
-    assert desired_state(schedule, local(zone, 2026, 11, 23, 19, 30)).power == DEALLOCATED
+    assert (
+        desired_state(schedule, local(zone, 2026, 11, 23, 19, 30)).power == PowerState.DEALLOCATED
+    )
     late = desired_state(schedule, local(zone, 2026, 11, 23, 21, 0))
     assert late.power is None and "enforce window" in late.reason
 
@@ -125,8 +130,8 @@ def test_enforce_window_leaves_a_vm_started_by_hand_alone() -> None:
 def test_skip_dates_cancel_starts_only() -> None:
     zone = "America/Los_Angeles"
     schedule = office(zone, skip=frozenset({date(2026, 12, 24), date(2026, 12, 25)}))
-    assert desired_state(schedule, local(zone, 2026, 12, 24, 10, 0)).power == DEALLOCATED
-    assert desired_state(schedule, local(zone, 2026, 12, 23, 10, 0)).power == RUNNING
+    assert desired_state(schedule, local(zone, 2026, 12, 24, 10, 0)).power == PowerState.DEALLOCATED
+    assert desired_state(schedule, local(zone, 2026, 12, 23, 10, 0)).power == PowerState.RUNNING
     kinds = [
         e.kind
         for e in events_between(schedule, local(zone, 2026, 12, 24), local(zone, 2026, 12, 26))
@@ -163,7 +168,7 @@ def test_desired_state_never_changes_between_consecutive_events(
         if just_before > now:
             assert desired_state(schedule, just_before).power == state
         assert desired_state(schedule, following[0].at).power == (
-            RUNNING if following[0].kind == "start" else DEALLOCATED
+            PowerState.RUNNING if following[0].kind == "start" else PowerState.DEALLOCATED
         )
 
 

@@ -1,0 +1,60 @@
+"""A VM's power state as Azure names it (`PowerState/running`), and one VM's status read.
+
+Pure: the schedule, the power steps and the rehearsal's checks share this vocabulary
+without loading an SDK client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class PowerState(str, Enum):
+    """The code after `PowerState/` in a VM's instance view."""
+
+    RUNNING = "running"
+    STARTING = "starting"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    DEALLOCATING = "deallocating"
+    DEALLOCATED = "deallocated"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Power states no operation is moving a VM out of.
+SETTLED = frozenset({PowerState.RUNNING, PowerState.STOPPED, PowerState.DEALLOCATED})
+
+
+@dataclass(frozen=True)
+class VmState:
+    name: str
+    power: str  # a PowerState value; kept as Azure's text so an unknown one is still shown
+    provisioning: str = "succeeded"  # succeeded, updating, failed/<Code>
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def failed_code(self) -> str | None:
+        if self.provisioning.lower().startswith("failed"):
+            _, _, code = self.provisioning.partition("/")
+            return code or "Failed"
+        return None
+
+
+def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
+    """One VM of a `list_all(statusOnly=true)` answer, read as its REST JSON."""
+    statuses = item.get("properties", {}).get("instanceView", {}).get("statuses", [])
+    power: str = PowerState.UNKNOWN.value
+    provisioning = "succeeded"
+    for status in statuses:
+        kind, _, value = str(status.get("code", "")).partition("/")
+        if kind == "PowerState":
+            power = value
+        elif kind == "ProvisioningState":
+            provisioning = value
+    return VmState(str(item["name"]), power, provisioning, dict(item.get("tags") or {}))
