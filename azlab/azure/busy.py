@@ -11,12 +11,20 @@ that someone else is acting on the VM (azlab.power.enforce).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_fixed,
+    wait_incrementing,
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -34,6 +42,10 @@ def is_busy(exc: HttpResponseError) -> bool:
     return code in BUSY_CODES and ("another operation" in text or "in progress" in text)
 
 
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, HttpResponseError) and is_busy(exc)
+
+
 async def when_free(
     send: Callable[[], Awaitable[T]],
     *,
@@ -41,16 +53,19 @@ async def when_free(
     limit: float = LIMIT_SECONDS,
 ) -> T:
     """`await send()`, sent again every `interval` seconds while Azure says it is busy."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while True:
-        try:
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_busy),
+        wait=wait_fixed(interval),
+        stop=stop_before_delay(limit),
+        before_sleep=lambda state: log.info(
+            "busy with another operation; sending again in %.1fs", interval
+        ),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
             return await send()
-        except HttpResponseError as exc:
-            if not is_busy(exc) or loop.time() + interval > deadline:
-                raise
-            log.info("busy with another operation; sending again in %.1fs", interval)
-        await asyncio.sleep(interval)
+    raise AssertionError("unreachable: the last attempt's error is raised")
 
 
 async def resend_if_dropped(
@@ -60,14 +75,18 @@ async def resend_if_dropped(
 
     The SDK's retry policy resends a POST only after a 5xx answer, never after a dropped
     connection, as a POST may not be safe to repeat; the POSTs given here (list keys, grant
-    or revoke access) are.
+    or revoke access) are. Waits grow by `delay` each time (1, 2, 3 s).
     """
-    for attempt in range(1, attempts + 1):
-        try:
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type((ServiceRequestError, ServiceResponseError)),
+        wait=wait_incrementing(start=delay, increment=delay),
+        stop=stop_after_attempt(attempts),
+        before_sleep=lambda state: log.info(
+            "connection dropped; sending again in %.1fs", state.upcoming_sleep
+        ),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
             return await send()
-        except (ServiceRequestError, ServiceResponseError):
-            if attempt == attempts:
-                raise
-            log.info("connection dropped; sending again in %.1fs", delay * attempt)
-            await asyncio.sleep(delay * attempt)
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable: the last attempt's error is raised")

@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
-from azlab.azure.busy import resend_if_dropped
 from azlab.azure.session import AzureSession
+from azlab.azure.storage import account_key, find_account
 from azlab.errors import UsageError
 from azlab.redact import redact
 
@@ -124,22 +124,14 @@ async def resolve(text: str, session: AzureSession | None) -> BlobEndpoint:
     if session is None:
         raise UsageError(f"{text}: finding the storage account needs Azure credentials")
     account, container, blob = name.groups()
-    found = None
-    async for candidate in session.storage.storage_accounts.list():
-        if candidate.name == account:
-            found = candidate
-            break
+    found = await find_account(session, account)
     if found is None:
         raise UsageError(
             f"storage account {account} is not in subscription {session.target.subscription}",
             hint="check the name, or pass --subscription",
         )
-    group = str(found.id).split("/")[4]
-    keys = await resend_if_dropped(
-        lambda: session.storage.storage_accounts.list_keys(group, account)
-    )
-    key = str(keys.as_dict()["keys"][0]["value"])
-    endpoint = str(found.primary_endpoints.blob)
+    key = await account_key(session, found.resource_group, account)
+    endpoint = found.blob_endpoint
     return BlobEndpoint(
         f"{endpoint.rstrip('/')}/{container}/{blob}", "", account, key, described=text
     )

@@ -8,8 +8,6 @@ before the servers that need it.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -18,9 +16,10 @@ from typing import Any, Protocol
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from azlab.azure.busy import resend_if_dropped, when_free
+from azlab.azure.busy import when_free
 from azlab.azure.power import power_states
 from azlab.azure.session import AzureSession
+from azlab.azure.storage import blob_access
 from azlab.copy.progress import CopyProgress
 from azlab.errors import AzlabError, UsageError
 from azlab.migrate import steps
@@ -32,10 +31,8 @@ from azlab.plan.loader import LoadedPlan
 from azlab.plan.model import Plan
 from azlab.reconcile.desired import desired_resources
 from azlab.reconcile.model import ADMIN_TAG, IMAGE_TAG, Kind
+from azlab.testing import hooks
 
-# Fault injection for the crash tests: "STEP" or "STEP@SECONDS" kills this process
-# with SIGKILL that long after the step starts, as a lost machine would.
-KILL_AT_ENV = "AZLAB_FAULT_KILL_AT"
 ASSUMED_RATE = 60 * 2**20  # bytes per second per blob: a standard page blob's limit
 ARM_SECONDS = 6 * 60  # deallocate, import, rebuild and start take minutes in Azure
 
@@ -60,10 +57,6 @@ class _Steps:
         self.journal = journal
         self.reporter = reporter
         self.lock = asyncio.Lock()
-        kill = os.environ.get(KILL_AT_ENV, "")
-        name, _, delay = kill.partition("@")
-        self.kill_at = name
-        self.kill_after = float(delay or 0)
 
     async def _save(self) -> None:
         async with self.lock:
@@ -80,10 +73,7 @@ class _Steps:
         record[name] = "running"
         await self._save()
         self.reporter.step(label, name, "running")
-        if name == self.kill_at:
-            asyncio.get_running_loop().call_later(
-                self.kill_after, os.kill, os.getpid(), signal.SIGKILL
-            )
+        hooks.reached("migrate.step", name)
         # Every step is safe to run again, so one that meets an operation an interrupted
         # run left going (409, "retry after it completes") is run again once that ends.
         await when_free(work)
@@ -92,23 +82,12 @@ class _Steps:
         self.reporter.step(label, name, "done")
 
 
-async def _account_access(session: AzureSession, group: str, account: str) -> tuple[str, str]:
-    """The account's blob endpoint and a key to it."""
-    keys = await resend_if_dropped(
-        lambda: session.storage.storage_accounts.list_keys(group, account)
-    )
-    props = await session.storage.storage_accounts.get_properties(group, account)
-    return str(props.primary_endpoints.blob), str(keys.as_dict()["keys"][0]["value"])
-
-
 async def _uploader(session: AzureSession, journal: Journal) -> Callable[[str, bytes], Any]:
     """Copies of the journal go to the destination account, for a resume from elsewhere."""
     from azure.storage.blob.aio import BlobServiceClient
 
     account = journal.destination.storage_account
-    endpoint, key = await _account_access(
-        session, await steps.account_group(session, account), account
-    )
+    endpoint, key = await blob_access(session, await steps.account_group(session, account), account)
     container = journal.destination.container
     await steps.ensure_container(session, journal.destination, container)
 
@@ -135,7 +114,7 @@ async def _remote_journal(
         group = await steps.account_group(session, account)
     except LookupError:
         return None
-    endpoint, key = await _account_access(session, group, account)
+    endpoint, key = await blob_access(session, group, account)
     async with BlobServiceClient(
         endpoint, credential={"account_name": account, "account_key": key}
     ) as service:

@@ -13,6 +13,7 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
 from azlab.azure.session import AzureSession
+from azlab.azure.storage import find_account, get_account
 from azlab.copy.engine import DEFAULT_PARALLELISM
 from azlab.copy.progress import CopyProgress
 from azlab.copy.run import CopyOptions, copy
@@ -58,10 +59,10 @@ async def ensure_container(session: AzureSession, destination: Destination, name
 
 
 async def account_group(session: AzureSession, account: str) -> str:
-    async for candidate in session.storage.storage_accounts.list():
-        if str(candidate.name).lower() == account.lower():
-            return str(candidate.id).split("/")[4]
-    raise LookupError(account)
+    found = await find_account(session, account)
+    if found is None:
+        raise LookupError(account)
+    return found.resource_group
 
 
 async def copy_disk(
@@ -91,15 +92,17 @@ async def import_disk(
     tags: dict[str, str],
 ) -> None:
     """A managed disk in the destination region made from the VHD (the VHD stays)."""
-    account = await session.storage.storage_accounts.get_properties(
-        await account_group(session, destination.storage_account), destination.storage_account
+    account = await get_account(
+        session,
+        await account_group(session, destination.storage_account),
+        destination.storage_account,
     )
-    endpoint = str(account.primary_endpoints.blob).rstrip("/")
+    endpoint = account.blob_endpoint.rstrip("/")
     properties: dict[str, Any] = {
         "creationData": {
             "createOption": "Import",
             "sourceUri": f"{endpoint}/{destination.container}/{disk.vhd}",
-            "storageAccountId": str(account.id),
+            "storageAccountId": account.id,
         }
     }
     if disk.os_type:

@@ -60,7 +60,8 @@ def test_killed_at_every_step_resume_converges_and_no_disk_is_ever_lost(
     settle(clients, "sql01-osdisk")
     fill(sandbox, clients, "sql01-data0", [(0, 6 * MIB), (300 * MIB, 5 * MIB), (1023 * MIB, MIB)])
     before = {name: fingerprint(sandbox, clients, name) for name in DISKS}
-    command = [sys.executable, "-m", "azlab", "migrate", str(plan), "sql01", *MOVE]
+    killable = str(Path(__file__).with_name("killable.py"))
+    command = [sys.executable, killable, "migrate", str(plan), "sql01", *MOVE]
     command += ["--cleanup-source", "--output", "json"]
 
     for round_, kill in enumerate(KILLS):
