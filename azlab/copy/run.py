@@ -13,8 +13,10 @@ from typing import Any
 
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.blob.aio import BlobClient, ExponentialRetry
+from tenacity import wait_exponential
 
 from azlab.azure.busy import resend_if_dropped
+from azlab.azure.errors import azure_errors
 from azlab.azure.session import AzureSession
 from azlab.copy.async_copy import copy_blob_async
 from azlab.copy.endpoints import BlobEndpoint, copy_expiry, resolve
@@ -22,8 +24,11 @@ from azlab.copy.engine import DEFAULT_PARALLELISM, CopyResult, copy_page_blob, v
 from azlab.copy.journal import ChunkJournal
 from azlab.copy.progress import CopyProgress
 from azlab.errors import UsageError
+from azlab.redact import redact
+from azlab.retry import wait_after
 
 EXPORT_SECONDS = 6 * 3600
+STORAGE_WAIT = wait_exponential(multiplier=0.5)  # 0.5, 1, 2, 4 s before retries 1 to 4
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,8 @@ class QuickRetry(ExponentialRetry):
     """
 
     def get_backoff_time(self, settings: dict[str, Any]) -> float:
-        base = 0.5 * 2 ** max(0, int(settings["count"]) - 1)
-        return float(base * random.uniform(0.8, 1.2))
+        base = wait_after(STORAGE_WAIT, int(settings["count"]))
+        return base * random.uniform(0.8, 1.2)
 
 
 def _client(
@@ -108,6 +113,27 @@ async def copy(
     session: AzureSession | None,
     token: AsyncTokenCredential | None = None,
     on_progress: Callable[[CopyProgress], None] | None = None,
+) -> CopyResult:
+    where = f"copy {redact(source_text)} to {redact(destination_text)}"
+    with azure_errors(resource=where):
+        return await _copy(
+            source_text,
+            destination_text,
+            options,
+            session=session,
+            token=token,
+            on_progress=on_progress,
+        )
+
+
+async def _copy(
+    source_text: str,
+    destination_text: str,
+    options: CopyOptions,
+    *,
+    session: Any | None,
+    token: Any | None,
+    on_progress: Callable[[CopyProgress], None] | None,
 ) -> CopyResult:
     async with AsyncExitStack() as stack:
         source = await resolve(source_text, session)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from azure.core.exceptions import ResourceNotFoundError
 
 from azlab.azure.busy import when_free
+from azlab.azure.errors import azure_errors
 from azlab.azure.power import power_states
 from azlab.azure.session import AzureSession
 from azlab.azure.storage import blob_access
@@ -76,7 +77,9 @@ class _Steps:
         hooks.reached("migrate.step", name)
         # Every step is safe to run again, so one that meets an operation an interrupted
         # run left going (409, "retry after it completes") is run again once that ends.
-        await when_free(work)
+        where = f"vm {label}, step {name}" if owner is not None else f"step {name}"
+        with azure_errors(resource=where):
+            await when_free(work)
         record[name] = "done"
         await self._save()
         self.reporter.step(label, name, "done")

@@ -21,6 +21,7 @@ from enum import Enum
 
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
+from tenacity import stop_after_attempt, wait_fixed
 
 from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
@@ -29,6 +30,7 @@ from azlab.power import tick as ticking
 from azlab.power.enforce import Result
 from azlab.power.fanout import BadMessage, GroupAction, check_plan_matches, waiting_on
 from azlab.power.queue import ensure_queue, open_queue, poison_url
+from azlab.retry import stops_after, wait_after
 
 log = logging.getLogger("azlab.worker")
 
@@ -134,6 +136,9 @@ class Worker:
         self.concurrency = concurrency
         self.visibility = visibility
         self.retry_delay = retry_delay
+        # Carried out by the queue: visible again after the wait, poisoned at the stop.
+        self.retry_wait = wait_fixed(retry_delay)
+        self.retry_stop = stop_after_attempt(max_dequeue)
         self.wait_delay = wait_delay
         self.max_dequeue = max_dequeue
         self.deadline_seconds = deadline_seconds
@@ -205,11 +210,12 @@ class Worker:
                 # A fresh message, so waiting does not count as a failed attempt.
                 await queue.send_message(message.content, visibility_timeout=int(self.wait_delay))
                 await queue.delete_message(message)
-            elif (message.dequeue_count or 0) >= self.max_dequeue:
+            elif stops_after(self.retry_stop, message.dequeue_count or 0):
                 await self._poison(message, queue, poison)
                 outcome.result = Disposal.POISONED
             else:
-                await queue.update_message(message, visibility_timeout=int(self.retry_delay))
+                delay = wait_after(self.retry_wait, message.dequeue_count or 0)
+                await queue.update_message(message, visibility_timeout=int(delay))
             self._record(outcome)
 
     async def _poison(self, message: QueueMessage, queue: QueueClient, poison: QueueClient) -> None:
