@@ -59,6 +59,7 @@ system-deps:
 lint: python-deps
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
 
 typecheck: python-deps
 	$(BIN)/mypy

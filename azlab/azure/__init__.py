@@ -1,0 +1,1 @@
+"""Azure Resource Manager: the session, SDK clients, polling, pacing and error mapping."""

@@ -1,0 +1,1 @@
+"""Moving VMs between regions: preflight, a journal of steps, and the plan rewrite."""
