@@ -7,8 +7,8 @@ so a round costs a few list pages however many VMs there are, never a GET per VM
 from __future__ import annotations
 
 from azlab.azure.errors import azure_errors
-from azlab.azure.power_state import VmState, parse_status_list_item
 from azlab.azure.session import AzureSession
+from azlab.power_state import VmState, parse_status_list_item
 
 
 async def list_states(session: AzureSession, resource_group: str) -> dict[str, VmState]:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from azlab.azure.power_state import PowerState
 from azlab.azure.session import AzureSession
 from azlab.cli.common import (
     OUTPUT_OPTION,
@@ -32,6 +31,7 @@ from azlab.power.enforce import Result
 from azlab.power.hold import hold
 from azlab.power.queue import enqueue_tick
 from azlab.power.worker import Disposal, Worker, shifted_clock
+from azlab.power_state import PowerState
 from azlab.redact import redact
 from azlab.schedule.forecast import next_transitions, week_figures
 from azlab.schedule.model import from_plan

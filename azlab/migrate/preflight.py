@@ -14,12 +14,12 @@ from typing import Any
 
 from azlab.azure.observe import last_segment, subnet_ref
 from azlab.azure.power import power_states
-from azlab.azure.power_state import PowerState
 from azlab.azure.session import AzureSession
 from azlab.errors import UsageError
 from azlab.migrate.journal import Journal
 from azlab.migrate.model import Destination, DiskMove, VmMove
 from azlab.plan.model import Group, Plan, Vm
+from azlab.power_state import PowerState
 from azlab.reconcile.desired import nic_name
 from azlab.reconcile.model import PLAN_TAG
 

@@ -20,12 +20,12 @@ from enum import Enum
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from azlab.azure.errors import azure_errors
-from azlab.azure.power_state import SETTLED, PowerState, VmState
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, AzureOperationError, NetworkError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.power.steps import Step, StepKey
 from azlab.power.watch import StateWatcher
+from azlab.power_state import SETTLED, PowerState, VmState
 
 
 class Result(str, Enum):

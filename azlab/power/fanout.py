@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from azlab.azure.power_state import PowerState, VmState
 from azlab.plan.model import Plan
+from azlab.power_state import PowerState, VmState
 from azlab.schedule.overrides import override
 
 FORMAT = 1

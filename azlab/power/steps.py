@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from azlab.azure.power_state import PowerState
+from azlab.power_state import PowerState
 
 StepKey = tuple[str, int, str]
 

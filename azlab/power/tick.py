@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from azlab.azure.power import list_states
-from azlab.azure.power_state import PowerState, VmState
 from azlab.azure.session import AzureSession, Target
 from azlab.graph import Listener
 from azlab.plan.model import Plan
 from azlab.power.enforce import PowerRun, Result, VmResult
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
 from azlab.power.watch import StateWatcher
+from azlab.power_state import PowerState, VmState
 from azlab.reconcile.model import PLAN_TAG
 from azlab.schedule.desired import desired_state
 from azlab.schedule.model import from_plan

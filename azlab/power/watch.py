@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 
 from azlab.azure.power import list_states
-from azlab.azure.power_state import VmState
 from azlab.azure.session import AzureSession
+from azlab.power_state import VmState
 
 
 class StateWatcher:

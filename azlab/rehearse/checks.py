@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from azlab.azure.power_state import PowerState
 from azlab.plan.model import Plan
+from azlab.power_state import PowerState
 from azlab.rehearse.observe import Action, Seen
 
 VERB_WANTS = {"start": PowerState.RUNNING, "deallocate": PowerState.DEALLOCATED}

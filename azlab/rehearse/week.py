@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from azlab.azure.power_state import PowerState
 from azlab.azure.session import AzureSession
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
+from azlab.power_state import PowerState
 from azlab.rehearse.checks import action_problems, order_problems
 from azlab.rehearse.observe import RequestLog, Seen, power_states
 from azlab.schedule.desired import desired_state

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from azlab.azure.power_state import PowerState
+from azlab.power_state import PowerState
 from azlab.schedule.events import Event, events_between
 from azlab.schedule.model import Schedule
 

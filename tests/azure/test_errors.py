@@ -15,10 +15,10 @@ from azure.core.exceptions import (
 )
 
 from azlab.azure.errors import azure_errors
-from azlab.azure.power_state import VmState
 from azlab.errors import AzureOperationError, CredentialError, NetworkError
 from azlab.power.enforce import PowerRun, Result
 from azlab.power.steps import Step
+from azlab.power_state import VmState
 from tests.azure.test_busy import error
 
 

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64EncodePolicy
 
-from azlab.azure.power_state import VmState
 from azlab.azure.session import Target
 from azlab.cli.main import main
 from azlab.plan import load_plan
 from azlab.power.fanout import BadMessage, GroupAction, actions_to_enqueue, waiting_on
 from azlab.power.worker import Handled, Worker, shifted_clock
+from azlab.power_state import VmState
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Faults, Settings
 from azlab.testing.queues import queue_sas_url

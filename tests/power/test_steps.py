@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from azlab.azure.power_state import PowerState
 from azlab.power.steps import PowerVm, build_steps
+from azlab.power_state import PowerState
 
 VMS = [
     PowerVm("dc01", "core", 0),

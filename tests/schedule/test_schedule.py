@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from azlab.azure.power_state import PowerState
+from azlab.power_state import PowerState
 from azlab.schedule.desired import desired_state
 from azlab.schedule.events import events_between, resolve_local
 from azlab.schedule.forecast import next_transitions, week_figures
