@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from azlab.azure.busy import when_free
+from azlab.azure.errors import azure_errors
 from azlab.azure.power import power_states
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
@@ -190,7 +191,8 @@ def apply_tasks(
 
 def _deleter(session: AzureSession, rg: str, change: Change) -> Callable[[], Any]:
     async def run() -> None:
-        await when_free(lambda: operations.delete(session, rg, change.kind, change.name))
+        with azure_errors(resource=f"{change.kind.label} {change.name}"):
+            await when_free(lambda: operations.delete(session, rg, change.kind, change.name))
 
     return run
 
@@ -206,6 +208,11 @@ def _writer(
         want = replace(want, tags={**change.observed.tags, **want.tags})
 
     async def run() -> None:
+        # Azure's errors are mapped outside when_free, which decides on the SDK's own 409.
+        with azure_errors(resource=f"{want.kind.label} {want.name}"):
+            await write()
+
+    async def write() -> None:
         # Each call waits out an operation still running on the resource (an interrupted
         # apply's): Azure refuses it until then.
         if change.action is Action.REPLACE:
