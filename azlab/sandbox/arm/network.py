@@ -21,6 +21,8 @@ NET = PROVIDERS + "/microsoft.network"
 VNET = NET + "/virtualnetworks/{name}"
 SUBNET = VNET + "/subnets/{subnet}"
 NSG = NET + "/networksecuritygroups/{name}"
+RULE = NSG + "/securityrules/{rule}"
+DEFAULT_RULE = NSG + "/defaultsecurityrules/{rule}"
 PIP = NET + "/publicipaddresses/{name}"
 NIC = NET + "/networkinterfaces/{name}"
 
@@ -32,6 +34,9 @@ class Network:
         self.nsgs = NetworkSecurityGroups(state)
         self.public_ips = PublicIpAddresses(state)
         self.nics = NetworkInterfaces(state)
+        self.models: dict[str, NetworkModel] = {
+            m.type_name.lower(): m for m in (self.vnets, self.nsgs, self.public_ips, self.nics)
+        }
 
     def routes(self) -> list[Route]:
         out: list[Route] = []
@@ -39,7 +44,7 @@ class Network:
             (VNET, self.vnets, self._delete(self.vnets)),
             (NSG, self.nsgs, self._delete(self.nsgs)),
             (PIP, self.public_ips, self._delete(self.public_ips)),
-            (NIC, self.nics, self.delete_nic),
+            (NIC, self.nics, self._delete(self.nics)),
         ]
         for template, model, delete in models:
             out += [
@@ -53,6 +58,12 @@ class Network:
             route("PUT", SUBNET, self.put_subnet),
             route("DELETE", SUBNET, self.delete_subnet),
             route("GET", SUBNET.rsplit("/", 1)[0], self.list_subnets),
+            route("GET", RULE, self.get_rule),
+            route("PUT", RULE, self.put_rule),
+            route("DELETE", RULE, self.delete_rule),
+            route("GET", RULE.rsplit("/", 1)[0], self.list_rules),
+            route("GET", DEFAULT_RULE, self.get_rule),
+            route("GET", DEFAULT_RULE.rsplit("/", 1)[0], self.list_rules),
         ]
         return out
 
@@ -68,7 +79,10 @@ class Network:
             group = self._group(p)
             existed = self.state.get(model.resource_id(rg_id(p), p["name"])) is not None
             resource = model.build(rg_id(p), group["location"], p["name"], body_of(req))
-            return provision(self.state, req, p["sub"], resource, created=not existed)
+            reply = provision(self.state, req, p["sub"], resource, created=not existed)
+            if reply.body is resource:
+                reply.body = model.refresh(resource)
+            return reply
 
         return handler
 
@@ -76,29 +90,27 @@ class Network:
         resource = self.state.get(req.path.rstrip("/"))
         if resource is None:
             raise not_found("resource", req.path)
-        return Reply(200, resource)
+        return Reply(200, self._refresh(resource))
+
+    def _refresh(self, resource: Json) -> Json:
+        model = self.models.get(str(resource.get("type", "")).lower())
+        return resource if model is None else model.refresh(resource)
 
     def list_resources(self, req: Request, p: dict[str, str]) -> Reply:
         type_segment = req.path.rstrip("/").split("/providers/", 1)[1]
         return page(
             req,
-            self.state.children(rg_id(p), "providers/" + type_segment),
+            [self._refresh(r) for r in self.state.children(rg_id(p), "providers/" + type_segment)],
             self.state.settings.page_size,
         )
 
     def _delete(self, model: NetworkModel) -> Handler:
         def handler(req: Request, p: dict[str, str]) -> Reply:
-            model.check_deletable(req.path.rstrip("/"))
-            return remove(self.state, req, p["sub"], req.path.rstrip("/"))
+            resource_id = req.path.rstrip("/")
+            model.check_deletable(resource_id)
+            return remove(self.state, req, p["sub"], resource_id, lambda: model.delete(resource_id))
 
         return handler
-
-    def delete_nic(self, req: Request, p: dict[str, str]) -> Reply:
-        nic = self.state.get(req.path.rstrip("/"))
-        if nic is None:
-            return Reply(204)
-        self.nics.check_deletable(nic["id"])
-        return remove(self.state, req, p["sub"], nic["id"], lambda: self.nics.delete(nic))
 
     # subnets
     def get_subnet(self, req: Request, p: dict[str, str]) -> Reply:
@@ -119,3 +131,30 @@ class Network:
     def delete_subnet(self, req: Request, p: dict[str, str]) -> Reply:
         self.vnets.delete_subnet(self.vnets.require(rg_id(p), p["name"]), p["subnet"])
         return Reply(200)
+
+    # security rules; `defaultSecurityRules` are read-only
+    @staticmethod
+    def _rule_field(req: Request) -> str:
+        lowered = req.path.lower()
+        return "defaultSecurityRules" if "/defaultsecurityrules" in lowered else "securityRules"
+
+    def get_rule(self, req: Request, p: dict[str, str]) -> Reply:
+        nsg = self.nsgs.require(rg_id(p), p["name"])
+        rule = self.nsgs.rule(nsg, p["rule"], self._rule_field(req))
+        if rule is None:
+            raise not_found("security rule", req.path)
+        return Reply(200, rule)
+
+    def list_rules(self, req: Request, p: dict[str, str]) -> Reply:
+        nsg = self.nsgs.require(rg_id(p), p["name"])
+        rules = nsg["properties"].get(self._rule_field(req), [])
+        return page(req, rules, self.state.settings.page_size)
+
+    def put_rule(self, req: Request, p: dict[str, str]) -> Reply:
+        nsg = self.nsgs.require(rg_id(p), p["name"])
+        rule, existed = self.nsgs.put_rule(nsg, p["rule"], body_of(req))
+        return Reply(200 if existed else 201, rule)
+
+    def delete_rule(self, req: Request, p: dict[str, str]) -> Reply:
+        nsg = self.nsgs.require(rg_id(p), p["name"])
+        return Reply(200 if self.nsgs.delete_rule(nsg, p["rule"]) else 204)

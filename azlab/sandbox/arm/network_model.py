@@ -34,6 +34,14 @@ class NetworkModel(ABC):
     def build(self, group_id: str, default_location: str, name: str, body: Json) -> Json:
         """The version of the resource a PUT asks for, checked, to store as it provisions."""
 
+    def refresh(self, resource: Json) -> Json:
+        """The stored resource as a read shows it now (by default, as stored)."""
+        return resource
+
+    def delete(self, resource_id: str) -> None:
+        """Drop the resource (a model whose resources link to others unlinks them first)."""
+        self.state.delete(resource_id)
+
     def check_deletable(self, resource_id: str) -> None:
         """Refuse to delete a resource others still use (by default, none is)."""
         return None

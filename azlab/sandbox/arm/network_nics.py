@@ -8,11 +8,30 @@ A NIC links to its subnet, public IPs and NSG on both sides, as ARM shows it.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import uuid
 
 from azlab.sandbox.arm.core import ArmError, Json
 from azlab.sandbox.arm.network_model import NetworkModel
+from azlab.sandbox.arm.network_security import NetworkSecurityGroups
 from azlab.sandbox.arm.network_vnets import VirtualNetworks
+
+CONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
+
+
+def _primary_index(configs: list[Json]) -> int:
+    """The IP configuration marked primary, else the first (as Azure picks it)."""
+    for i, config in enumerate(configs):
+        if (config.get("properties") or {}).get("primary"):
+            return i
+    return 0
+
+
+def mac_address(nic_id: str) -> str:
+    """A stable MAC address in Microsoft's range (00-0D-3A), derived from the NIC's id."""
+    digest = hashlib.sha256(nic_id.lower().encode()).digest()
+    return "-".join(f"{b:02X}" for b in (0x00, 0x0D, 0x3A, *digest[:3]))
 
 
 class NetworkInterfaces(NetworkModel):
@@ -29,21 +48,65 @@ class NetworkInterfaces(NetworkModel):
                 "NetworkInterfaceMustHaveIpConfiguration",
                 "A network interface needs an IP configuration.",
             )
-        out_configs = []
-        for config in configs:
-            out_configs.append(self._ip_config(resource, config, existing))
-        resource["properties"] = {"ipConfigurations": out_configs}
-        if existing is not None and existing["properties"].get("virtualMachine"):
-            resource["properties"]["virtualMachine"] = existing["properties"]["virtualMachine"]
+        primary = _primary_index(configs)
+        inherited = (configs[primary].get("properties") or {}).get("subnet")
+        out_configs = [
+            self._ip_config(resource, config, existing, i == primary, inherited)
+            for i, config in enumerate(configs)
+        ]
+        old = (existing or {}).get("properties", {})
+        dns = props.get("dnsSettings") or {}
+        resource["properties"] = {
+            "provisioningState": "Succeeded",
+            "resourceGuid": old.get("resourceGuid") or str(uuid.uuid4()),
+            "ipConfigurations": out_configs,
+            "dnsSettings": {
+                "dnsServers": list(dns.get("dnsServers") or []),
+                "appliedDnsServers": list(dns.get("dnsServers") or []),
+                "internalDomainNameSuffix": old.get("dnsSettings", {}).get(
+                    "internalDomainNameSuffix"
+                )
+                or f"{uuid.uuid4().hex[:26]}.bx.internal.cloudapp.net",
+            },
+            "enableAcceleratedNetworking": bool(props.get("enableAcceleratedNetworking", False)),
+            "enableIPForwarding": bool(props.get("enableIPForwarding", False)),
+            "disableTcpStateTracking": bool(props.get("disableTcpStateTracking", False)),
+            "vnetEncryptionSupported": False,
+            "nicType": "Standard",
+            "hostedWorkloads": [],
+            "tapConfigurations": [],
+        }
+        if dns.get("internalDnsNameLabel"):
+            resource["properties"]["dnsSettings"]["internalDnsNameLabel"] = dns[
+                "internalDnsNameLabel"
+            ]
+        if old.get("virtualMachine"):
+            resource["properties"]["virtualMachine"] = old["virtualMachine"]
+        nsgs = NetworkSecurityGroups(self.state)
         nsg_ref = props.get("networkSecurityGroup")
-        old_nsg = (existing or {}).get("properties", {}).get("networkSecurityGroup")
-        if old_nsg:
-            self._unlink(old_nsg["id"], "networkInterfaces", resource["id"])
+        if old.get("networkSecurityGroup"):
+            nsgs.unlink(old["networkSecurityGroup"]["id"], "networkInterfaces", resource["id"])
         if nsg_ref:
-            nsg = self.state.referenced(nsg_ref["id"], resource["id"])
-            resource["properties"]["networkSecurityGroup"] = {"id": nsg["id"]}
-            nsg["properties"].setdefault("networkInterfaces", []).append({"id": resource["id"]})
+            resource["properties"]["networkSecurityGroup"] = nsgs.link(
+                nsg_ref["id"], "networkInterfaces", resource["id"], resource["id"]
+            )
         return resource
+
+    def refresh(self, nic: Json) -> Json:
+        """The NIC as a read shows it: with the MAC address and whether it is the VM's primary
+        NIC while a VM holds it (Azure shows both only then). The stored NIC is not changed."""
+        props = {k: v for k, v in nic["properties"].items() if k not in ("macAddress", "primary")}
+        holder = props.get("virtualMachine")
+        vm = None if holder is None else self.state.get(holder["id"])
+        if vm is not None:
+            refs = vm.get("properties", {}).get("networkProfile", {}).get("networkInterfaces", [])
+            props["macAddress"] = mac_address(nic["id"])
+            props["primary"] = any(
+                r["id"].lower() == nic["id"].lower()
+                and (r.get("properties") or {}).get("primary", len(refs) == 1)
+                for r in refs
+            )
+        return {**nic, "properties": props}
 
     def _subnet(self, nic: Json, subnet_id: str) -> Json:
         """The subnet an IP configuration names, in a virtual network of the NIC's region."""
@@ -115,19 +178,58 @@ class NetworkInterfaces(NetworkModel):
             raise ArmError(400, "SubnetIsFull", f"Subnet {subnet['name']} has no free address.")
         return free
 
-    def _ip_config(self, nic: Json, config: Json, existing: Json | None) -> Json:
+    def _block(
+        self, vnet_id: str, subnet: Json, config_id: str, length: int
+    ) -> ipaddress.IPv4Network:
+        """A free, aligned range of the subnet for an IP configuration asking for a prefix."""
+        network = ipaddress.IPv4Network(subnet["properties"]["addressPrefix"])
+        if not network.prefixlen < length <= 32:
+            raise ArmError(
+                400,
+                "InvalidPrivateIPAddressPrefixLength",
+                f"Private IP address prefix length {length} does not fit subnet {network}.",
+            )
+        allocated = self.state.extra(vnet_id).get("addresses", [])
+        used = {
+            ipaddress.IPv4Address(c["address"])
+            for c in allocated
+            if c["config"].lower() != config_id.lower()
+        }
+        reserved = {network.network_address + i for i in range(4)} | {network.broadcast_address}
+        for block in network.subnets(new_prefix=length):
+            if not any(a in used or a in reserved for a in block):
+                return block
+        raise ArmError(400, "SubnetIsFull", f"Subnet {subnet['name']} has no free /{length}.")
+
+    def _ip_config(
+        self, nic: Json, config: Json, existing: Json | None, primary: bool, inherited: Json | None
+    ) -> Json:
         name = config.get("name") or "ipconfig1"
         props = config.get("properties") or {}
-        subnet_id = (props.get("subnet") or {}).get("id")
+        # A secondary IP configuration without a subnet uses the primary's.
+        subnet_id = (props.get("subnet") or inherited or {}).get("id")
         if not subnet_id:
-            raise ArmError(400, "InvalidRequestFormat", "ipConfiguration.subnet.id is required.")
+            raise ArmError(
+                400,
+                "InvalidRequestFormat",
+                "The primary ipConfiguration needs subnet.id.",
+                f"ipConfigurations/{name}/subnet",
+            )
         subnet = self._subnet(nic, subnet_id)
         vnet_id = subnet_id.rpartition("/subnets/")[0]
         config_id = f"{nic['id']}/ipConfigurations/{name}"
-        address = self._address(vnet_id, subnet, config_id, props)
+        length = props.get("privateIPAddressPrefixLength")
+        if length is not None:
+            block = self._block(vnet_id, subnet, config_id, int(length))
+            addresses = list(block)
+            shown = str(block)
+        else:
+            address = self._address(vnet_id, subnet, config_id, props)
+            addresses = [address]
+            shown = str(address)
         self.release(config_id)
-        self.state.extra(vnet_id).setdefault("addresses", []).append(
-            {"config": config_id, "address": str(address)}
+        self.state.extra(vnet_id).setdefault("addresses", []).extend(
+            {"config": config_id, "address": str(a)} for a in addresses
         )
         configs = subnet["properties"].setdefault("ipConfigurations", [])
         if not any(c["id"].lower() == config_id.lower() for c in configs):
@@ -136,14 +238,19 @@ class NetworkInterfaces(NetworkModel):
         out: Json = {
             "id": config_id,
             "name": name,
+            "type": CONFIG_TYPE,
+            "etag": nic["etag"],
             "properties": {
-                "privateIPAddress": str(address),
-                "privateIPAllocationMethod": "Static" if static else "Dynamic",
-                "subnet": {"id": subnet["id"]},
-                "primary": True,
                 "provisioningState": "Succeeded",
+                "privateIPAddress": shown,
+                "privateIPAllocationMethod": "Static" if static else "Dynamic",
+                "privateIPAddressVersion": "IPv4",
+                "subnet": {"id": subnet["id"]},
+                "primary": primary,
             },
         }
+        if length is not None:
+            out["properties"]["privateIPAddressPrefixLength"] = int(length)
         public_ip = self._link_public_ip(nic, name, config_id, props, existing)
         if public_ip is not None:
             out["properties"]["publicIPAddress"] = {"id": public_ip}
@@ -191,13 +298,6 @@ class NetworkInterfaces(NetworkModel):
                             c for c in configs if c["id"].lower() != key
                         ]
 
-    def _unlink(self, holder_id: str, field: str, member_id: str) -> None:
-        holder = self.state.get(holder_id)
-        if holder is not None and holder["properties"].get(field):
-            holder["properties"][field] = [
-                m for m in holder["properties"][field] if m["id"].lower() != member_id.lower()
-            ]
-
     def check_deletable(self, resource_id: str) -> None:
         nic = self.state.get(resource_id)
         if nic is not None and nic["properties"].get("virtualMachine"):
@@ -207,8 +307,11 @@ class NetworkInterfaces(NetworkModel):
                 f"Network Interface {nic['id']} is used by existing resource {nic['properties']['virtualMachine']['id']}.",
             )
 
-    def delete(self, nic: Json) -> None:
+    def delete(self, resource_id: str) -> None:
         """Remove the NIC with its addresses and its links to public IPs and the NSG."""
+        nic = self.state.get(resource_id)
+        if nic is None:
+            return
         for config in nic["properties"]["ipConfigurations"]:
             self.release(config["id"])
             pip = config["properties"].get("publicIPAddress")
@@ -218,5 +321,5 @@ class NetworkInterfaces(NetworkModel):
                     pip_resource["properties"].pop("ipConfiguration", None)
         nsg = nic["properties"].get("networkSecurityGroup")
         if nsg:
-            self._unlink(nsg["id"], "networkInterfaces", nic["id"])
+            NetworkSecurityGroups(self.state).unlink(nsg["id"], "networkInterfaces", nic["id"])
         self.state.delete(nic["id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 from azlab.sandbox.arm.core import ArmError, Json
 from azlab.sandbox.arm.network_model import NetworkModel
@@ -38,14 +39,38 @@ class PublicIpAddresses(NetworkModel):
                 f"Idle timeout {idle} is outside 4-30 minutes.",
                 "idleTimeoutInMinutes",
             )
-        address = existing["properties"]["ipAddress"] if existing else _next_address()
-        resource["sku"] = {"name": "Standard", "tier": "Regional"}
+        old = (existing or {}).get("properties", {})
+        address = old["ipAddress"] if existing else _next_address()
+        tier = str((body.get("sku") or {}).get("tier") or "Regional")
+        resource["sku"] = {
+            "name": "Standard",
+            "tier": "Global" if tier.lower() == "global" else "Regional",
+        }
+        # Zones are fixed at creation; the sandbox does not guess a region's default.
+        zones = (existing or {}).get("zones") or body.get("zones")
+        if zones:
+            resource["zones"] = list(zones)
         resource["properties"] = {
+            "provisioningState": "Succeeded",
+            "resourceGuid": old.get("resourceGuid") or str(uuid.uuid4()),
             "publicIPAllocationMethod": "Static",
             "publicIPAddressVersion": "IPv4",
             "idleTimeoutInMinutes": idle,
             "ipAddress": address,
+            "ipTags": list(props.get("ipTags") or []),
+            "ddosSettings": {
+                "protectionMode": (props.get("ddosSettings") or {}).get(
+                    "protectionMode", "VirtualNetworkInherited"
+                )
+            },
         }
+        label = (props.get("dnsSettings") or {}).get("domainNameLabel")
+        if label:
+            region = str(resource["location"]).replace(" ", "").lower()
+            resource["properties"]["dnsSettings"] = {
+                "domainNameLabel": label,
+                "fqdn": f"{label}.{region}.cloudapp.azure.com",
+            }
         if existing is not None and existing["properties"].get("ipConfiguration"):
             resource["properties"]["ipConfiguration"] = existing["properties"]["ipConfiguration"]
         return resource

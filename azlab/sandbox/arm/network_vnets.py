@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import uuid
 
 from azlab.sandbox.arm.core import ArmError, Json, not_found
 from azlab.sandbox.arm.network_model import NetworkModel, address_prefix
+from azlab.sandbox.arm.network_security import NetworkSecurityGroups
 
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 
@@ -52,21 +54,30 @@ def check_removed_subnets(existing: Json, keep: set[str]) -> None:
             )
 
 
-def subnet_json(vnet_id: str, name: str, prefix: str, existing: Json | None) -> Json:
+def subnet_json(vnet: Json, name: str, prefix: str, props: Json, existing: Json | None) -> Json:
     """A subnet as ARM shows it, keeping the IP configurations the old version had."""
     configs: list[Json] = []
     if existing is not None:
         for old in existing["properties"].get("subnets", []):
             if old["name"].lower() == name.lower():
                 configs = old["properties"].get("ipConfigurations", [])
-    props: Json = {"addressPrefix": prefix, "provisioningState": "Succeeded"}
+    out: Json = {
+        "addressPrefix": prefix,
+        "provisioningState": "Succeeded",
+        "delegations": list(props.get("delegations") or []),
+        "privateEndpointNetworkPolicies": props.get("privateEndpointNetworkPolicies", "Disabled"),
+        "privateLinkServiceNetworkPolicies": props.get(
+            "privateLinkServiceNetworkPolicies", "Enabled"
+        ),
+    }
     if configs:
-        props["ipConfigurations"] = configs
+        out["ipConfigurations"] = configs
     return {
-        "id": f"{vnet_id}/subnets/{name}",
+        "id": f"{vnet['id']}/subnets/{name}",
         "name": name,
         "type": SUBNET_TYPE,
-        "properties": props,
+        "etag": vnet["etag"],
+        "properties": out,
     }
 
 
@@ -96,22 +107,52 @@ class VirtualNetworks(NetworkModel):
             prefix = address_prefix(sub_props.get("addressPrefix"), f"subnets/{sub_name}")
             check_subnet(resource["name"], sub_name, prefix, spaces, placed)
             placed.append((prefix, sub_name))
-            subnets.append(subnet_json(resource["id"], sub_name, str(prefix), existing))
+            subnets.append(subnet_json(resource, sub_name, str(prefix), sub_props, existing))
         if existing is not None:
             check_removed_subnets(existing, {s["name"].lower() for s in subnets})
+        self._link_nsgs(existing, subnets, props.get("subnets") or [])
+        old = (existing or {}).get("properties", {})
         resource["properties"] = {
+            "provisioningState": "Succeeded",
+            "resourceGuid": old.get("resourceGuid") or str(uuid.uuid4()),
             "addressSpace": {"addressPrefixes": [str(s) for s in spaces]},
             "dhcpOptions": {
                 "dnsServers": list((props.get("dhcpOptions") or {}).get("dnsServers") or [])
             },
             "subnets": subnets,
+            "virtualNetworkPeerings": [],
+            "enableDdosProtection": bool(props.get("enableDdosProtection", False)),
         }
+        if props.get("flowTimeoutInMinutes") is not None:
+            resource["properties"]["flowTimeoutInMinutes"] = int(props["flowTimeoutInMinutes"])
         return resource
+
+    def _link_nsgs(self, existing: Json | None, subnets: list[Json], asked: list[Json]) -> None:
+        """Move each subnet's NSG link (on both sides) to the NSG its PUT names."""
+        nsgs = NetworkSecurityGroups(self.state)
+        for old in (existing or {}).get("properties", {}).get("subnets", []):
+            ref = old["properties"].get("networkSecurityGroup")
+            if ref:
+                nsgs.unlink(ref["id"], "subnets", old["id"])
+        for subnet, body in zip(subnets, asked, strict=True):
+            ref = (body.get("properties") or {}).get("networkSecurityGroup")
+            if ref and ref.get("id"):
+                subnet["properties"]["networkSecurityGroup"] = nsgs.link(
+                    ref["id"], "subnets", subnet["id"], subnet["id"]
+                )
 
     def check_deletable(self, resource_id: str) -> None:
         vnet = self.state.get(resource_id)
         if vnet is not None:
             check_removed_subnets(vnet, set())
+
+    def delete(self, resource_id: str) -> None:
+        vnet = self.state.get(resource_id)
+        for sub in [] if vnet is None else vnet["properties"].get("subnets", []):
+            ref = sub["properties"].get("networkSecurityGroup")
+            if ref:
+                NetworkSecurityGroups(self.state).unlink(ref["id"], "subnets", sub["id"])
+        self.state.delete(resource_id)
 
     def require(self, group_id: str, name: str) -> Json:
         vnet_id = self.resource_id(group_id, name)
@@ -139,8 +180,17 @@ class VirtualNetworks(NetworkModel):
             if s["name"].lower() != name.lower()
         ]
         check_subnet(vnet["name"], name, prefix, spaces, others)
-        sub = subnet_json(vnet["id"], name, str(prefix), vnet)
-        existed = any(s["name"].lower() == name.lower() for s in vnet["properties"]["subnets"])
+        sub = subnet_json(vnet, name, str(prefix), props, vnet)
+        old = self.subnet(vnet, name)
+        existed = old is not None
+        nsgs = NetworkSecurityGroups(self.state)
+        if old is not None and old["properties"].get("networkSecurityGroup"):
+            nsgs.unlink(old["properties"]["networkSecurityGroup"]["id"], "subnets", old["id"])
+        ref = props.get("networkSecurityGroup")
+        if ref and ref.get("id"):
+            sub["properties"]["networkSecurityGroup"] = nsgs.link(
+                ref["id"], "subnets", sub["id"], sub["id"]
+            )
         vnet["properties"]["subnets"] = [
             s for s in vnet["properties"]["subnets"] if s["name"].lower() != name.lower()
         ] + [sub]
@@ -149,6 +199,10 @@ class VirtualNetworks(NetworkModel):
     def delete_subnet(self, vnet: Json, name: str) -> None:
         keep = {s["name"].lower() for s in vnet["properties"]["subnets"]} - {name.lower()}
         check_removed_subnets(vnet, keep)
+        old = self.subnet(vnet, name)
+        ref = None if old is None else old["properties"].get("networkSecurityGroup")
+        if old is not None and ref:
+            NetworkSecurityGroups(self.state).unlink(ref["id"], "subnets", old["id"])
         vnet["properties"]["subnets"] = [
             s for s in vnet["properties"]["subnets"] if s["name"].lower() in keep
         ]
