@@ -30,11 +30,10 @@ EXAMPLE_GAPS: dict[str, str] = {
     "network/PublicIpAddressCreateCustomizedValues": "the example shows zones it did not ask for and an ipConfiguration a new address cannot have",
     "network/VirtualNetworkGet": "the documented vNet has a subnet used by a load balancer and a NAT gateway (neither in the sandbox); the replayed vNet has no subnet",
     "network/VirtualNetworkList": "the documented vNets have subnets, DNS servers and a NAT gateway (no NAT gateways in the sandbox); the replayed vNet has none of them",
-    "storage/BlobContainersGet": "container lacks etag, lastModifiedTime, lease state, immutability fields",
-    "storage/StorageAccountCreate": "account lacks creationTime, encryption, endpoints other than blob and queue, secondary location",
-    "storage/StorageAccountGetProperties": "account lacks creationTime, encryption, networkAcls, endpoints other than blob and queue, secondary location",
-    "storage/StorageAccountList": "listed accounts lack creationTime, encryption, endpoints other than blob and queue, secondary location",
-    "storage/StorageAccountListByResourceGroup": "listed accounts lack creationTime, endpoints other than blob and queue, secondary location",
+    "storage/BlobContainersGet": "the documented container has an immutability policy and a legal hold (with their history); the sandbox has neither",
+    "storage/StorageAccountGetProperties": "the documented account is geo-redundant with routing preferences, replication stats and resource access rules; the replayed one is Standard_LRS without them",
+    "storage/StorageAccountList": "the documented accounts are geo-redundant, with routing preferences, an identity, replication stats and Key Vault keys; the replayed one is Standard_LRS without them",
+    "storage/StorageAccountListByResourceGroup": "the documented accounts are geo-redundant (secondaryLocation, statusOfSecondary); the replayed one is Standard_LRS",
 }
 
 # (operationId, request|response, JSON path, rule) -> why.

@@ -53,6 +53,7 @@ class Storage:
             route("POST", SUBSCRIPTION_STORAGE + "/checknameavailability", self.check_name),
             route("PUT", CONTAINER, self.put_container),
             route("GET", CONTAINER, self.get_container),
+            route("PATCH", CONTAINER, self.patch_container),
             route("DELETE", CONTAINER, self.delete_container),
             route("GET", CONTAINER.rsplit("/", 1)[0], self.list_containers),
         ]
@@ -115,14 +116,22 @@ class Storage:
 
     def put_container(self, req: Request, p: dict[str, str]) -> Reply:
         self._account(p)
-        container, existed = self.containers.put(p["name"], self._container_id(p), p["container"])
+        container, existed = self.containers.put(
+            p["name"], self._container_id(p), p["container"], body_of(req)
+        )
         return Reply(200 if existed else 201, container)
 
-    def get_container(self, req: Request, p: dict[str, str]) -> Reply:
+    def patch_container(self, req: Request, p: dict[str, str]) -> Reply:
+        return Reply(200, self.containers.update(self._container(p), body_of(req)))
+
+    def _container(self, p: dict[str, str]) -> Json:
         container = self.state.get(self._container_id(p))
         if container is None:
             raise ArmError(404, "ContainerNotFound", "The specified container does not exist.")
-        return Reply(200, container)
+        return container
+
+    def get_container(self, req: Request, p: dict[str, str]) -> Reply:
+        return Reply(200, self._container(p))
 
     def delete_container(self, req: Request, p: dict[str, str]) -> Reply:
         self.containers.delete(p["name"], self._container_id(p), p["container"])

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from azlab.sandbox.arm.core import ArmError, Json, Operation, State
-from azlab.sandbox.arm.storage_backend import BlobBackend, endpoints
+from azlab.sandbox.arm.storage_backend import BlobBackend, endpoints, secondary_endpoints
+from azlab.sandbox.arm.storage_properties import account_properties, iso_time
 
 ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"
@@ -55,28 +56,33 @@ class StorageAccounts:
                 f"The storage account named {name} is already taken.",
             )
         existing = self.state.get(resource_id)
-        location = body.get("location") or default_location
-        props = body.get("properties") or {}
+        location = existing["location"] if existing else body.get("location") or default_location
+        sku = str((body.get("sku") or {}).get("name", "Standard_LRS"))
+        kind = str(body.get("kind", "StorageV2"))
         account: Json = {
             "id": resource_id,
             "name": name,
             "type": ACCOUNT_TYPE,
-            "location": existing["location"] if existing else location,
+            "location": location,
             "tags": dict(body.get("tags") or {}),
             "sku": {
-                "name": (body.get("sku") or {}).get("name", "Standard_LRS"),
-                "tier": "Standard",
+                "name": sku,
+                "tier": "Premium" if sku.lower().startswith("premium") else "Standard",
             },
-            "kind": body.get("kind", "StorageV2"),
-            "properties": {
-                "provisioningState": "Succeeded",
-                "primaryEndpoints": endpoints(self.backend, name),
-                "primaryLocation": location,
-                "statusOfPrimary": "available",
-                "minimumTlsVersion": props.get("minimumTlsVersion", "TLS1_2"),
-                "allowBlobPublicAccess": bool(props.get("allowBlobPublicAccess", False)),
-            },
+            "kind": kind,
+            "properties": account_properties(
+                self.backend,
+                name,
+                location,
+                sku,
+                kind,
+                body.get("properties") or {},
+                existing["properties"] if existing else None,
+                self.state.now(),
+            ),
         }
+        if body.get("extendedLocation"):
+            account["extendedLocation"] = body["extendedLocation"]
         self.state.put(resource_id, account)
         self.state.extra(resource_id)["keys"] = list(self.backend.add_account(name))
         if self.state.settings.op_time <= 0:
@@ -94,15 +100,29 @@ class StorageAccounts:
         return account, op
 
     def update(self, account: Json, body: Json) -> Json:
+        """A PATCH: tags, SKU and the properties it names; the rest stays."""
         if "tags" in body:
             account["tags"] = dict(body["tags"] or {})
         if "sku" in body:
             account["sku"]["name"] = body["sku"].get("name", account["sku"]["name"])
+        account["properties"] = account_properties(
+            self.backend,
+            account["name"],
+            account["location"],
+            account["sku"]["name"],
+            account["kind"],
+            body.get("properties") or {},
+            account["properties"],
+            self.state.now(),
+        )
         return account
 
     def fresh(self, account: Json) -> Json:
         # The blob service may have moved (a restarted sandbox); answer where it is now.
-        account["properties"]["primaryEndpoints"] = endpoints(self.backend, account["name"])
+        props = account["properties"]
+        props["primaryEndpoints"].update(endpoints(self.backend, account["name"]))
+        if "secondaryEndpoints" in props:
+            props["secondaryEndpoints"] = secondary_endpoints(self.backend, account["name"])
         return account
 
     def delete(self, account: Json) -> None:
@@ -139,7 +159,7 @@ class BlobContainers:
         self.state = state
         self.backend = backend
 
-    def put(self, account: str, resource_id: str, name: str) -> tuple[Json, bool]:
+    def put(self, account: str, resource_id: str, name: str, body: Json) -> tuple[Json, bool]:
         """Create a container (in the blob backend too): the container, and whether it existed."""
         if not CONTAINER_NAME.match(name):
             raise ArmError(
@@ -148,17 +168,50 @@ class BlobContainers:
                 f"The specified container name '{name}' is invalid.",
             )
         existing = self.state.get(resource_id)
-        container = {
+        container: Json = {
             "id": resource_id,
             "name": name,
             "type": CONTAINER_TYPE,
-            "properties": {"publicAccess": "None", "hasLegalHold": False},
+            "properties": {
+                "publicAccess": "None",
+                "leaseStatus": "Unlocked",
+                "leaseState": "Available",
+                "hasImmutabilityPolicy": False,
+                "hasLegalHold": False,
+                "defaultEncryptionScope": "$account-encryption-key",
+                "denyEncryptionScopeOverride": False,
+                "deleted": False,
+                "remainingRetentionDays": 0,
+                "metadata": {},
+            },
         }
+        if existing is not None:
+            container["properties"].update(existing["properties"])
+        self._apply(container, body)
         self.state.put(resource_id, container)
         create = getattr(self.backend, "create_container", None)
         if create is not None:
             create(account, name)
         return container, existing is not None
+
+    def update(self, container: Json, body: Json) -> Json:
+        """A PATCH: the public access level and metadata it names."""
+        self._apply(container, body)
+        return container
+
+    def _apply(self, container: Json, body: Json) -> None:
+        props = body.get("properties") or {}
+        shown = container["properties"]
+        if props.get("publicAccess") is not None:
+            shown["publicAccess"] = props["publicAccess"]
+        if props.get("metadata") is not None:
+            shown["metadata"] = dict(props["metadata"])
+        for key in ("defaultEncryptionScope", "denyEncryptionScopeOverride"):
+            if props.get(key) is not None:
+                shown[key] = props[key]
+        now = self.state.now()
+        shown["lastModifiedTime"] = iso_time(now)
+        container["etag"] = f'"0x{int(now * 10_000_000):X}"'
 
     def delete(self, account: str, resource_id: str, name: str) -> None:
         self.state.delete(resource_id)

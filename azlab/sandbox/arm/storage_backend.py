@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 
 class BlobBackend(Protocol):
@@ -37,8 +38,28 @@ class KeysOnlyBackend:
         return self.endpoint.format(name=name, service="queue")
 
 
+def _unserved(blob: str, name: str, service: str) -> str:
+    """An endpoint of a service the sandbox does not serve, shaped like the blob one:
+    `{name}.{service}.` for host-style URLs, `/{name}-{service}/` for path-style ones."""
+    parts = urlsplit(blob)
+    if parts.hostname and parts.hostname.startswith(f"{name}.blob."):
+        return urlunsplit(parts._replace(netloc=parts.netloc.replace(".blob.", f".{service}.", 1)))
+    return urlunsplit(parts._replace(path=f"/{name}-{service}/"))
+
+
 def endpoints(backend: BlobBackend, name: str) -> dict[str, str]:
-    return {"blob": backend.blob_endpoint(name), "queue": backend.queue_endpoint(name)}
+    """Every primary endpoint Azure lists; only blob and queue are served."""
+    blob = backend.blob_endpoint(name)
+    found = {"blob": blob, "queue": backend.queue_endpoint(name)}
+    for service in ("table", "file", "web", "dfs"):
+        found[service] = _unserved(blob, name, service)
+    return found
+
+
+def secondary_endpoints(backend: BlobBackend, name: str) -> dict[str, str]:
+    """The read-only secondary of a read-access geo-redundant account (no file share)."""
+    found = endpoints(backend, f"{name}-secondary")
+    return {k: v for k, v in found.items() if k != "file"}
 
 
 def derived_key(name: str, number: int) -> str:
