@@ -19,7 +19,7 @@ class Command:
     save: str | None = None  # keep its stdout (stripped) under this placeholder name
 
 
-NO_SIGN_IN = "no sign-in yet: the sandbox serves no cloud metadata, identity or token endpoint"
+NO_SIGN_IN = "no sign-in yet: the sandbox serves no identity or token endpoint"
 NO_LOGIN = "needs `az login`, which fails: " + NO_SIGN_IN
 
 RG = "/subscriptions/{sub}/resourceGroups/{rg}"
