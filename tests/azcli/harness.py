@@ -12,9 +12,11 @@ import json
 import os
 import re
 import shlex
+import signal
 import string
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +27,18 @@ from tests.azcli.commands import COMMANDS, Command
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_AZ = ROOT / ".venv-az" / "bin" / "az"
-TIMEOUT_S = 180
+# One command's limit (its whole process group is killed past it), and the whole run's: what
+# is left when the run's time is spent is reported as not run, so the test always ends.
+TIMEOUT_S = 120
+BUDGET_S = 2400
+SANDBOX_TIMEOUT_S = 120
+INHERITED_NOT = ("AZURE_", "AZLAB_", "IDENTITY_", "MSI_", "IMDS_")
+# Any request az would send off loopback goes to a port nothing listens on (discard, 9).
+PROXIES = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
+}
 # A JWT, an account key or SAS signature in a connection string or URL.
 SECRET = re.compile(
     r"eyJ[\w-]+\.[\w-]+\.[\w-]+|(AccountKey=|sig=|Bearer )[^;&\s\"']+", re.IGNORECASE
@@ -37,6 +50,7 @@ class Outcome:
     command: Command
     ok: bool
     error: str  # the first line az wrote on failure, secrets redacted; "" when it worked
+    seconds: float = 0.0
 
     @property
     def as_expected(self) -> bool:
@@ -55,13 +69,13 @@ def sandbox(folder: Path) -> Iterator[dict[str, str]]:
     """`eval "$(azlab sandbox start)"`: the exported variables, stopped on exit."""
     azlab = str(Path(sys.executable).parent / "azlab")
     data = ["--data", str(folder)]
-    started = subprocess.run(
-        [azlab, "sandbox", "start", *data], capture_output=True, text=True, timeout=120
-    )
-    if started.returncode != 0:
-        raise RuntimeError(f"azlab sandbox start failed: {started.stderr.strip()[-500:]}")
+    started = run_limited([azlab, "sandbox", "start", *data], os.environ, SANDBOX_TIMEOUT_S)
+    if started.code != 0:
+        run_limited([azlab, "sandbox", "stop", *data], os.environ, SANDBOX_TIMEOUT_S)
+        why = "no answer" if started.code is None else started.err.strip()[-500:]
+        raise RuntimeError(f"azlab sandbox start failed: {why}")
     exports = {}
-    for line in started.stdout.splitlines():
+    for line in started.out.splitlines():
         words = shlex.split(line)
         if len(words) == 2 and words[0] == "export" and "=" in words[1]:
             name, _, value = words[1].partition("=")
@@ -69,11 +83,17 @@ def sandbox(folder: Path) -> Iterator[dict[str, str]]:
     try:
         yield exports
     finally:
-        subprocess.run([azlab, "sandbox", "stop", *data], capture_output=True, timeout=60)
+        run_limited([azlab, "sandbox", "stop", *data], os.environ, SANDBOX_TIMEOUT_S)
 
 
 def az_environment(exports: Mapping[str, str], config_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AZLAB_"))}
+    # Nothing of the caller's Azure setup, identity endpoints or proxies (a lowercase
+    # https_proxy would win over the dead one below) reaches az.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith(INHERITED_NOT) and not k.lower().endswith("_proxy")
+    }
     env.update(exports)
     env.update(
         AZURE_CONFIG_DIR=str(config_dir),
@@ -83,10 +103,9 @@ def az_environment(exports: Mapping[str, str], config_dir: Path) -> dict[str, st
         AZURE_CORE_NO_COLOR="true",
         AZURE_CORE_ONLY_SHOW_ERRORS="true",
         AZURE_CORE_OUTPUT="json",
-        HTTP_PROXY="http://127.0.0.1:9",
-        HTTPS_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
     )
+    for name, value in PROXIES.items():
+        env[name] = env[name.lower()] = value
     return env
 
 
@@ -144,50 +163,84 @@ def _fill(word: str, values: Mapping[str, str]) -> str:
     return word.format_map(values)
 
 
-def run_all(az: Path, folder: Path) -> list[Outcome]:
+@dataclass(frozen=True)
+class Finished:
+    code: int | None  # None: killed at the time limit
+    out: str
+    err: str
+
+
+def run_limited(argv: list[str], env: Mapping[str, str], limit_s: float) -> Finished:
+    """Run argv in a process group of its own; past `limit_s` the whole group is killed, so
+    nothing it started can keep the pipes open and the run waiting."""
+    with subprocess.Popen(
+        argv,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=limit_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
+            return Finished(None, out, err)
+        return Finished(process.returncode, out, err)
+
+
+def run_all(az: Path, folder: Path, budget_s: float = BUDGET_S) -> list[Outcome]:
     """Every command in COMMANDS, in order, against one fresh sandbox."""
     outcomes = []
     work = folder / "work"
     work.mkdir(parents=True)
+    deadline = time.monotonic() + budget_s
     with sandbox(folder / "sandbox") as exports:
         env = az_environment(exports, folder / "az-config")
         values = placeholders(exports, work)
         secrets: dict[str, str] = {}
         for command in COMMANDS:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                outcomes.append(
+                    Outcome(command, False, f"not run: the run's {budget_s:.0f} s are spent")
+                )
+                continue
             try:
                 argv = [_fill(word, values) for word in shlex.split(command.line)]
             except KeyError as missing:
                 outcomes.append(Outcome(command, False, f"no {missing} from an earlier command"))
                 continue
             argv[0] = str(az)
-            try:
-                done = subprocess.run(
-                    argv, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
-                )
-            except subprocess.TimeoutExpired:
-                outcomes.append(Outcome(command, False, f"no answer in {TIMEOUT_S} s"))
-                continue
-            if done.returncode == 0 and command.save:
-                values[command.save] = done.stdout.strip()
-                secrets[command.save] = done.stdout.strip()
-            lines = [ln.strip() for ln in (done.stderr + done.stdout).splitlines() if ln.strip()]
-            error = (
-                "" if done.returncode == 0 else (lines[0] if lines else f"exit {done.returncode}")
-            )
-            outcomes.append(Outcome(command, done.returncode == 0, redact(error, secrets)[:160]))
+            started = time.monotonic()
+            done = run_limited(argv, env, min(TIMEOUT_S, left))
+            seconds = time.monotonic() - started
+            if done.code is None:
+                error = f"killed: no answer in {seconds:.0f} s"
+            elif done.code == 0:
+                error = ""
+                if command.save:
+                    values[command.save] = secrets[command.save] = done.out.strip()
+            else:
+                lines = [ln.strip() for ln in (done.err + done.out).splitlines() if ln.strip()]
+                error = redact(lines[0] if lines else f"exit {done.code}", secrets)[:160]
+            outcomes.append(Outcome(command, done.code == 0, error, seconds))
     return outcomes
 
 
 def table(outcomes: list[Outcome]) -> str:
-    rows = ["| # | command | result | first error line |", "| --- | --- | --- | --- |"]
+    rows = ["| # | command | result | s | first error line |", "| --- | --- | --- | --- | --- |"]
     for n, o in enumerate(outcomes, 1):
         result = "ok" if o.ok else "failed"
         if not o.as_expected:
             result += " (UNEXPECTED)"
         error = o.error.replace("|", "\\|")
-        rows.append(f"| {n} | `{o.command.line}` | {result} | {error} |")
+        rows.append(f"| {n} | `{o.command.line}` | {result} | {o.seconds:.1f} | {error} |")
     working = sum(o.ok for o in outcomes)
-    rows.append(f"\n{working} of {len(outcomes)} work")
+    seconds = sum(o.seconds for o in outcomes)
+    rows.append(f"\n{working} of {len(outcomes)} work; az ran for {seconds:.0f} s in all")
     return "\n".join(rows)
 
 
