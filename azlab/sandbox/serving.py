@@ -16,7 +16,10 @@ from aiohttp import web
 
 from azlab.errors import SandboxError
 
-START_TIMEOUT = 30.0
+# Starting takes about a second; on a loaded machine (a CI runner, a laptop running a build)
+# key generation and Azurite's start have taken over 30 s. Long enough not to fail those,
+# short enough that a real hang still ends.
+START_TIMEOUT = 120.0
 
 
 async def listen(
