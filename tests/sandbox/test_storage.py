@@ -134,21 +134,18 @@ def test_disk_imported_from_a_vhd_holds_its_bytes(storage: Sandbox, clients: Cli
     vhd.upload_page(b"\x5a" * 4096, offset=1024 * 1024, length=4096)
     account_id = clients.storage.storage_accounts.get_properties("rg1", "stlab01").id
 
-    def import_disk(name: str, location: str) -> None:
-        # ARM reads the VHD with the account's key: the URL carries no SAS.
+    def import_disk(name: str, location: str, by_id: bool = True) -> None:
+        # ARM reads the VHD with the account's key: the URL carries no SAS. Within one
+        # subscription the account may be left out: Azure finds it from the URI.
+        creation = {"createOption": "Import", "sourceUri": f"{endpoint}vhds/dc01.vhd"}
+        if by_id:
+            creation["storageAccountId"] = account_id
         clients.compute.disks.begin_create_or_update(
             "rg1",
             name,
             {
                 "location": location,
-                "properties": {
-                    "osType": "Windows",
-                    "creationData": {
-                        "createOption": "Import",
-                        "sourceUri": f"{endpoint}vhds/dc01.vhd",
-                        "storageAccountId": account_id,
-                    },
-                },
+                "properties": {"osType": "Windows", "creationData": creation},
             },
         ).result()
 
@@ -156,6 +153,8 @@ def test_disk_imported_from_a_vhd_holds_its_bytes(storage: Sandbox, clients: Cli
         import_disk("dc01-eastus", "eastus")
     assert elsewhere.value.error.code == "InvalidStorageAccountLocation"
     import_disk("dc01-imported", "westus2")
+    import_disk("dc01-by-uri", "West US 2", by_id=False)
+    assert clients.compute.disks.get("rg1", "dc01-by-uri").disk_size_gb == 1
     access = clients.compute.disks.begin_grant_access(
         "rg1", "dc01-imported", {"access": "Read", "durationInSeconds": 600}
     ).result()

@@ -8,6 +8,7 @@ long-running ones).
 
 from __future__ import annotations
 
+from azlab.sandbox.arm import lro
 from azlab.sandbox.arm.compute_disk_bytes import GIB, DiskBytes, disk_key
 from azlab.sandbox.arm.compute_disks import DISK_TYPE, Disks, disk_id
 from azlab.sandbox.arm.compute_vms import VM_TYPE, VirtualMachines, vm_id
@@ -128,25 +129,26 @@ class Compute:
         existing = self.state.get(resource_id)
         if existing is not None:
             op = self.vms.update(rg_id(p), existing, body_of(req))
-            return in_progress(req, 200, existing, op, p["sub"])
+            return in_progress(self.state, req, 200, existing, op, p["sub"], lro.COMPUTE)
         group = self._group(p)
         vm, op = self.vms.create(rg_id(p), group["location"], resource_id, p["name"], body_of(req))
-        return in_progress(req, 201, vm, op, p["sub"])
+        return in_progress(self.state, req, 201, vm, op, p["sub"], lro.COMPUTE)
 
     def patch_vm(self, req: Request, p: dict[str, str]) -> Reply:
         vm = self._vm(p)
         op = self.vms.update(rg_id(p), vm, body_of(req))
-        return in_progress(req, 200, vm, op, p["sub"])
+        return in_progress(self.state, req, 200, vm, op, p["sub"], lro.COMPUTE)
 
     def delete_vm(self, req: Request, p: dict[str, str]) -> Reply:
         vm = self.state.get(vm_id(rg_id(p), p["name"]))
         if vm is None:
             return Reply(204)
-        return accepted(req, self.vms.delete(vm), p["sub"])
+        return accepted(req, self.vms.delete(vm), p["sub"], lro.COMPUTE, vm["location"])
 
     def _power(self, action: str) -> Handler:
         def handler(req: Request, p: dict[str, str]) -> Reply:
-            return accepted(req, self.vms.act(self._vm(p), action), p["sub"])
+            vm = self._vm(p)
+            return accepted(req, self.vms.act(vm, action), p["sub"], lro.COMPUTE, vm["location"])
 
         return handler
 
@@ -157,9 +159,10 @@ class Compute:
         existing = self.state.get(resource_id)
         if existing is not None:
             return Reply(200, self.disks.update(existing, body_of(req)))
-        # Disks answer 202 with the operation's URLs, as Azure does for disk writes.
+        # Disk writes answer 202 with the disk as it is now, and the operation's URLs.
         op = self.disks.create(group, resource_id, p["name"], body_of(req))
-        return accepted(req, op, p["sub"])
+        disk = self._disk(p)
+        return in_progress(self.state, req, 202, disk, op, p["sub"], lro.DISKS)
 
     def patch_disk(self, req: Request, p: dict[str, str]) -> Reply:
         return Reply(200, self.disks.update(self._disk(p), body_of(req)))
@@ -174,7 +177,7 @@ class Compute:
         disk = self.state.get(disk_id(rg_id(p), p["name"]))
         if disk is None:
             return Reply(204)
-        return accepted(req, self.disks.delete(disk), p["sub"])
+        return accepted(req, self.disks.delete(disk), p["sub"], lro.DISKS, disk["location"])
 
     def list_disks(self, req: Request, p: dict[str, str]) -> Reply:
         disks = self.state.children(rg_id(p), "providers/microsoft.compute/disks")
@@ -189,7 +192,9 @@ class Compute:
         url = self.data.access_url(disk["id"], seconds) or (
             f"{req.base_url}/_sandbox/disks/{disk['name']}?sv=2024-08-04&sr=b&sp=r&sig=none"
         )
-        return accepted(req, self.disks.grant_access(disk, url), p["sub"])
+        op = self.disks.grant_access(disk, url)
+        return accepted(req, op, p["sub"], lro.DISKS, disk["location"])
 
     def revoke_access(self, req: Request, p: dict[str, str]) -> Reply:
-        return accepted(req, self.disks.revoke_access(self._disk(p)), p["sub"])
+        disk = self._disk(p)
+        return accepted(req, self.disks.revoke_access(disk), p["sub"], lro.DISKS, disk["location"])

@@ -7,8 +7,11 @@ turns them into answers.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from azlab.sandbox.arm.compute_disk_bytes import DiskBytes
 from azlab.sandbox.arm.core import ArmError, Json, Operation, State
+from azlab.sandbox.arm.regions import normalise_region, same_region
 
 DISK_TYPE = "Microsoft.Compute/disks"
 
@@ -65,10 +68,11 @@ class Disks:
                 "Required parameter 'diskSizeGB' is missing (null).",
                 "diskSizeGB",
             )
-        location = body.get("location") or group["location"]
+        location = normalise_region(body.get("location") or group["location"])
         source_key: tuple[str, str] | None = None
         if option.lower() == "import":
-            source_key = self._import_source(creation, location)
+            source_key = self._import_source(group["id"], creation, location)
+        source_disk: str | None = None
         if option.lower() == "copy":
             source = self.state.get(creation.get("sourceResourceId", ""))
             if source is None:
@@ -78,6 +82,7 @@ class Disks:
                     f"Source disk {creation.get('sourceResourceId')} was not found.",
                 )
             size = size or source["properties"]["diskSizeGB"]
+            source_disk = source["id"]
         disk = disk_json(
             resource_id,
             name,
@@ -95,7 +100,7 @@ class Disks:
             image=image,
             source_url=creation.get("sourceUri") if option.lower() == "import" else None,
             source_key=source_key,
-            source_disk=creation.get("sourceResourceId") if option.lower() == "copy" else None,
+            source_disk=source_disk,
         )
         if props.get("hyperVGeneration"):
             disk["properties"]["hyperVGeneration"] = props["hyperVGeneration"]
@@ -109,8 +114,13 @@ class Disks:
 
         return self.state.start_operation(resource_id, on_done=done)
 
-    def _import_source(self, creation: Json, location: str) -> tuple[str, str]:
-        """The storage account a VHD is imported from, checked as Azure checks it."""
+    def _import_source(self, group_id: str, creation: Json, location: str) -> tuple[str, str]:
+        """The storage account a VHD is imported from (and its key), checked as Azure checks it.
+
+        Within one subscription Azure finds the account from the URI, so
+        `storageAccountId` may be left out. A URI that no account of the
+        sandbox serves is refused: the sandbox reads no blob outside itself.
+        """
         if not creation.get("sourceUri"):
             raise ArmError(
                 400,
@@ -118,14 +128,16 @@ class Disks:
                 "Required parameter 'sourceUri' is missing (null).",
                 "sourceUri",
             )
-        account_id = str(creation.get("storageAccountId") or "")
-        if not account_id:
+        serving = self._account_serving(group_id, str(creation["sourceUri"]))
+        if serving is None:
             raise ArmError(
                 400,
                 "InvalidParameter",
-                "Required parameter 'storageAccountId' is missing (null).",
-                "storageAccountId",
+                f"The storage account of blob {creation['sourceUri']} was not found "
+                "in this subscription.",
+                "sourceUri",
             )
+        account_id = str(creation.get("storageAccountId") or serving["id"])
         account = self.state.get(account_id)
         if account is None:
             raise ArmError(
@@ -134,7 +146,7 @@ class Disks:
                 f"Storage account {account_id} was not found.",
                 "storageAccountId",
             )
-        if account["location"].lower() != location.lower():
+        if not same_region(account["location"], location):
             raise ArmError(
                 409,
                 "InvalidStorageAccountLocation",
@@ -144,6 +156,23 @@ class Disks:
             )
         keys = self.state.extra(account_id).get("keys") or [""]
         return str(account["name"]), str(keys[0])
+
+    def _account_serving(self, group_id: str, uri: str) -> Json | None:
+        """The storage account of this subscription a blob URI points into, if any."""
+        subscription = "/".join(group_id.split("/")[:3]).lower() + "/"
+        host = (urlparse(uri).hostname or "").lower()
+        for key, resource in self.state.resources.items():
+            if (
+                not key.startswith(subscription)
+                or resource.get("type") != "Microsoft.Storage/storageAccounts"
+            ):
+                continue
+            blob = str(resource["properties"].get("primaryEndpoints", {}).get("blob", ""))
+            if host.startswith(resource["name"].lower() + ".") or (
+                blob and uri.lower().startswith(blob.lower())
+            ):
+                return resource
+        return None
 
     def update(self, disk: Json, body: Json) -> Json:
         """Tags, a larger size (never smaller) and the SKU."""
@@ -207,7 +236,7 @@ class Disks:
                 "OperationNotAllowed",
                 f"Disk '{disk['name']}' is already attached to VM '{holder}'.",
             )
-        if disk["location"].lower() != location.lower():
+        if not same_region(disk["location"], location):
             raise ArmError(
                 400,
                 "InvalidParameter",

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from azlab.sandbox.settings import Settings
@@ -96,10 +97,21 @@ class Operation:
     status: str = "InProgress"
     started: float = 0.0
     ended: float | None = None
+    links: dict[str, str] = field(default_factory=dict)  # the URLs its answers named
 
 
 def resource_id_of(path: str) -> str:
     return path.rstrip("/")
+
+
+def id_key(resource_id: str) -> str:
+    """How ARM matches ids: case-insensitively, with or without the leading `/`."""
+    return "/" + resource_id.strip().strip("/").lower()
+
+
+def iso_time(epoch: float) -> str:
+    """A sandbox time as ARM writes times: ISO 8601 in UTC."""
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
 
 
 class State:
@@ -120,7 +132,7 @@ class State:
 
     # resources
     def get(self, resource_id: str) -> Json | None:
-        return self.resources.get(resource_id.lower())
+        return self.resources.get(id_key(resource_id))
 
     def referenced(self, resource_id: str, by: str) -> Json:
         """The resource another one points at, or ARM's error for a dangling reference."""
@@ -134,19 +146,19 @@ class State:
         return found
 
     def put(self, resource_id: str, resource: Json) -> Json:
-        self.resources[resource_id.lower()] = resource
+        self.resources[id_key(resource_id)] = resource
         return resource
 
     def delete(self, resource_id: str) -> Json | None:
-        self.private.pop(resource_id.lower(), None)
-        return self.resources.pop(resource_id.lower(), None)
+        self.private.pop(id_key(resource_id), None)
+        return self.resources.pop(id_key(resource_id), None)
 
     def extra(self, resource_id: str) -> Json:
-        return self.private.setdefault(resource_id.lower(), {})
+        return self.private.setdefault(id_key(resource_id), {})
 
     def children(self, prefix: str, type_segment: str) -> list[Json]:
         """Direct children of `prefix` of one type, such as a group's virtual networks."""
-        start = f"{prefix.lower()}/{type_segment.lower()}/"
+        start = f"{id_key(prefix)}/{type_segment.lower()}/"
         return [
             r
             for key, r in self.resources.items()
@@ -154,7 +166,7 @@ class State:
         ]
 
     def under(self, prefix: str) -> list[str]:
-        start = prefix.lower() + "/"
+        start = id_key(prefix) + "/"
         return [key for key in self.resources if key.startswith(start)]
 
     # operations
@@ -201,9 +213,9 @@ class State:
             op.on_done()
 
     def pending_on(self, resource_id: str) -> Operation | None:
-        key = resource_id.lower()
+        key = id_key(resource_id)
         for op in self.operations.values():
-            if op.status == "InProgress" and op.resource_id.lower() == key:
+            if op.status == "InProgress" and id_key(op.resource_id) == key:
                 return op
         return None
 

@@ -1,67 +1,117 @@
-"""Long-running operations as Azure answers them: status URLs, retry hints, 201/202 shapes.
+"""Long-running operations as Azure answers them, per resource provider.
 
 A model starts an `Operation` (`State.start_operation`) and returns it; the
 handler answers with one of the functions here, so every provider's LRO
-answers are built in one place. The status and result URLs themselves are
-served by `resources.py`.
+answers are built in one place. Each provider names its operation URLs its
+own way (`Monitor`), under the provider that ran the operation:
+
+- Microsoft.Compute: `Azure-AsyncOperation` is `.../locations/{l}/operations/{id}`
+  (disks: `DiskOperations`), and `Location` is the same URL with `monitor=true`;
+- Microsoft.Network: `.../locations/{l}/operations/{id}` and, for deletes,
+  `.../locations/{l}/operationResults/{id}`;
+- Microsoft.Storage: only a `Location`, `.../locations/{l}/asyncoperations/{id}?monitor=true`;
+- resource groups: ARM's own `Location`, `/subscriptions/{s}/operationresults/{id}`.
+
+The status and result URLs themselves are served by `operations.py`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from azlab.sandbox.arm.core import Json, Operation, Reply, Request, State
+from azlab.sandbox.arm.regions import normalise_region
 
 DEFAULT_API_VERSION = "2024-01-01"
 
 
-def operation_headers(request: Request, op: Operation, subscription: str) -> dict[str, str]:
-    """`Azure-AsyncOperation` and `Location` URLs for `op`, with a hint of when to poll."""
-    base = (
-        f"{request.base_url}/subscriptions/{subscription}"
-        "/providers/Microsoft.Sandbox/locations/local"
-    )
+@dataclass(frozen=True)
+class Monitor:
+    """How one resource provider names the URLs of its long-running operations."""
+
+    namespace: str  # Microsoft.Compute; empty for ARM's own (resource groups)
+    collection: str  # operations, DiskOperations, asyncoperations
+    results: str | None = None  # a separate result collection; None: `monitor=true`
+    async_header: bool = True  # whether answers carry `Azure-AsyncOperation`
+
+
+COMPUTE = Monitor("Microsoft.Compute", "operations")
+DISKS = Monitor("Microsoft.Compute", "DiskOperations")
+NETWORK = Monitor("Microsoft.Network", "operations", results="operationResults")
+STORAGE = Monitor("Microsoft.Storage", "asyncoperations", async_header=False)
+RESOURCES = Monitor("", "operationresults", async_header=False)
+
+
+def operation_headers(
+    request: Request, op: Operation, subscription: str, monitor: Monitor, location: str
+) -> dict[str, str]:
+    """The operation's URLs as `monitor` names them, with when to poll; kept on `op`."""
     api = request.query.get("api-version", DEFAULT_API_VERSION)
-    headers = {
-        "Azure-AsyncOperation": f"{base}/operations/{op.id}?api-version={api}",
-        "Location": f"{base}/operationResults/{op.id}?api-version={api}",
-    }
-    headers.update(retry_hint(op, op.started))
-    return headers
+    sub = f"{request.base_url}/subscriptions/{subscription}"
+    if not monitor.namespace:
+        op.links = {"Location": f"{sub}/operationresults/{op.id}?api-version={api}"}
+    else:
+        base = f"{sub}/providers/{monitor.namespace}/locations/{normalise_region(location)}"
+        status = f"{base}/{monitor.collection}/{op.id}"
+        if monitor.results is not None:
+            result = f"{base}/{monitor.results}/{op.id}?api-version={api}"
+        else:
+            result = f"{status}?monitor=true&api-version={api}"
+        op.links = {"Location": result}
+        if monitor.async_header:
+            op.links["Azure-AsyncOperation"] = f"{status}?api-version={api}"
+    return {**op.links, **retry_hint(op, op.started)}
 
 
 def retry_hint(op: Operation, now: float) -> dict[str, str]:
-    """When to poll again: the time left, in milliseconds, which azure-core honours.
+    """`Retry-After` in whole seconds, as Azure sends it, while the operation runs.
 
-    An operation that is done, or nearly, gets no hint: the client's own
-    polling interval applies.
+    The time left is rounded to the nearest second, so an operation of a
+    second is polled once, after it; under half a second Azure's `0` means
+    "poll at your own interval", which keeps short test operations short.
     """
-    remaining = op.due - now
-    if op.status != "InProgress" or remaining <= 0.005:
+    if op.status != "InProgress":
         return {}
-    return {"retry-after-ms": str(math.ceil(remaining * 1000) + 5)}
+    remaining = max(0.0, op.due - now)
+    return {"Retry-After": str(int(remaining + 0.5))}
 
 
-def accepted(request: Request, op: Operation, subscription: str) -> Reply:
-    """202 with no body: the client polls the operation (deletes, actions, disk writes)."""
-    return Reply(202, None, operation_headers(request, op, subscription))
-
-
-def accepted_location_only(request: Request, op: Operation, subscription: str) -> Reply:
-    """202 with only a `Location` URL, which answers the resource once done (storage accounts)."""
-    return Reply(202, None, {"Location": operation_headers(request, op, subscription)["Location"]})
+def accepted(
+    request: Request, op: Operation, subscription: str, monitor: Monitor, location: str
+) -> Reply:
+    """202 with no body: the client polls the operation (deletes, actions)."""
+    return Reply(202, None, operation_headers(request, op, subscription, monitor, location))
 
 
 def in_progress(
-    request: Request, status: int, resource: Json, op: Operation, subscription: str
+    state: State,
+    request: Request,
+    status: int,
+    resource: Json,
+    op: Operation,
+    subscription: str,
+    monitor: Monitor,
 ) -> Reply:
-    """201 or 200 with the resource as it is now, and the operation that finishes it."""
-    return Reply(status, resource, operation_headers(request, op, subscription))
+    """201, 200 or 202 with the resource as it is now, and the operation that finishes it.
+
+    When done, the operation's `Location` answers the resource (`final-state-via: location`).
+    """
+    resource_id = str(resource["id"])
+    if op.result is None:
+        op.result = lambda: state.get(resource_id)
+    headers = operation_headers(request, op, subscription, monitor, str(resource["location"]))
+    return Reply(status, resource, headers)
 
 
 def provision(
-    state: State, req: Request, subscription: str, resource: Json, *, created: bool
+    state: State,
+    req: Request,
+    subscription: str,
+    resource: Json,
+    *,
+    created: bool,
+    monitor: Monitor = NETWORK,
 ) -> Reply:
     """Store `resource`; with an operation time, answer as an LRO that finishes later."""
     props = resource.setdefault("properties", {})
@@ -77,7 +127,10 @@ def provision(
             current.setdefault("properties", {})["provisioningState"] = "Succeeded"
 
     op = state.start_operation(resource["id"], on_done=done)
-    return in_progress(req, 201 if created else 200, resource, op, subscription)
+    reply = in_progress(state, req, 201 if created else 200, resource, op, subscription, monitor)
+    # A network PUT's final state is its resource URL: only the status URL is sent.
+    reply.headers.pop("Location", None)
+    return reply
 
 
 def remove(
@@ -86,17 +139,19 @@ def remove(
     subscription: str,
     resource_id: str,
     release: Callable[[], object] | None = None,
+    monitor: Monitor = NETWORK,
 ) -> Reply:
     """Delete as an LRO (202 + status URLs), or at once without an operation time.
 
     `release` does the deleting (a resource linked to others unlinks them);
     by default the resource is simply dropped.
     """
-    if state.get(resource_id) is None:
+    resource = state.get(resource_id)
+    if resource is None:
         return Reply(204)
     done = release or (lambda: state.delete(resource_id))
     if state.settings.op_time <= 0:
         done()
         return Reply(200)
     op = state.start_operation(resource_id, on_done=done)
-    return accepted(req, op, subscription)
+    return accepted(req, op, subscription, monitor, str(resource.get("location", "")))

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from azlab.sandbox.arm.core import ArmError, Json, State, new_etag
+from azlab.sandbox.arm.regions import normalise_region, same_region
 
 
 def address_prefix(text: Any, target: str) -> ipaddress.IPv4Network:
@@ -55,8 +56,8 @@ class NetworkModel(ABC):
         """
         resource_id = self.resource_id(group_id, name)
         existing = self.state.get(resource_id)
-        location = body.get("location") or default_location
-        if existing is not None and existing["location"].lower() != str(location).lower():
+        location = normalise_region(body.get("location") or default_location)
+        if existing is not None and not same_region(existing["location"], location):
             raise ArmError(
                 400,
                 "InvalidResourceLocation",

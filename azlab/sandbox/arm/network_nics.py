@@ -16,6 +16,7 @@ from azlab.sandbox.arm.core import ArmError, Json
 from azlab.sandbox.arm.network_model import NetworkModel
 from azlab.sandbox.arm.network_security import NetworkSecurityGroups
 from azlab.sandbox.arm.network_vnets import VirtualNetworks
+from azlab.sandbox.arm.regions import same_region
 
 CONFIG_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
 
@@ -119,7 +120,7 @@ class NetworkInterfaces(NetworkModel):
                 "InvalidResourceReference",
                 f"Resource {subnet_id} referenced by resource {nic['id']} was not found.",
             )
-        if vnet["location"].lower() != nic["location"].lower():
+        if not same_region(vnet["location"], nic["location"]):
             raise ArmError(
                 400,
                 "InvalidResourceReference",

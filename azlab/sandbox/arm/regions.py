@@ -168,3 +168,12 @@ REGIONS = (
 def display_names() -> list[str]:
     """What a provider's resource types list as their locations."""
     return [region.display for region in REGIONS]
+
+
+def normalise_region(name: object) -> str:
+    """The programmatic name of a region given by its name or display name: "West US" is `westus`."""
+    return "".join(str(name).split()).lower()
+
+
+def same_region(a: object, b: object) -> bool:
+    return normalise_region(a) == normalise_region(b)

@@ -1,8 +1,6 @@
-"""Resource groups, and the operation-status URLs of every long-running operation."""
+"""Resource groups: create, tag, read, list, and delete with everything in them."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from azlab.sandbox.arm.core import (
     ArmError,
@@ -14,7 +12,8 @@ from azlab.sandbox.arm.core import (
     not_found,
     page,
 )
-from azlab.sandbox.arm.lro import accepted, retry_hint
+from azlab.sandbox.arm.lro import RESOURCES, accepted
+from azlab.sandbox.arm.regions import normalise_region, same_region
 from azlab.sandbox.arm.routes import RG, Route, rg_id, route
 
 
@@ -30,16 +29,6 @@ class ResourceGroups:
             route("HEAD", RG, self.head),
             route("DELETE", RG, self.delete),
             route("GET", "/subscriptions/{sub}/resourcegroups", self.list_groups),
-            route(
-                "GET",
-                "/subscriptions/{sub}/providers/microsoft.sandbox/locations/{loc}/operations/{op}",
-                self.operation_status,
-            ),
-            route(
-                "GET",
-                "/subscriptions/{sub}/providers/microsoft.sandbox/locations/{loc}/operationresults/{op}",
-                self.operation_result,
-            ),
         ]
 
     def put(self, req: Request, p: dict[str, str]) -> Reply:
@@ -51,7 +40,7 @@ class ResourceGroups:
             )
         rid = rg_id(p)
         existing = self.state.get(rid)
-        if existing is not None and existing["location"].lower() != str(location).lower():
+        if existing is not None and not same_region(existing["location"], location):
             raise ArmError(
                 409,
                 "InvalidResourceGroupLocation",
@@ -62,7 +51,7 @@ class ResourceGroups:
             "id": rid,
             "name": existing["name"] if existing else p["rg"],
             "type": "Microsoft.Resources/resourceGroups",
-            "location": existing["location"] if existing else location,
+            "location": existing["location"] if existing else normalise_region(location),
             "tags": dict(body.get("tags") or {}),
             "properties": {"provisioningState": "Succeeded"},
         }
@@ -91,7 +80,8 @@ class ResourceGroups:
 
     def delete(self, req: Request, p: dict[str, str]) -> Reply:
         rid = rg_id(p)
-        if self.state.get(rid) is None:
+        group = self.state.get(rid)
+        if group is None:
             return Reply(204)
         for key in self.state.under(rid):
             if self.state.pending_on(key):
@@ -103,7 +93,7 @@ class ResourceGroups:
             self.state.delete(rid)
 
         op = self.state.start_operation(rid, on_done=done)
-        return accepted(req, op, p["sub"])
+        return accepted(req, op, p["sub"], RESOURCES, group["location"])
 
     def list_groups(self, req: Request, p: dict[str, str]) -> Reply:
         prefix = f"/subscriptions/{p['sub']}/resourcegroups/".lower()
@@ -113,24 +103,3 @@ class ResourceGroups:
             if k.startswith(prefix) and "/" not in k[len(prefix) :]
         ]
         return page(req, groups, self.state.settings.page_size)
-
-    def operation_status(self, req: Request, p: dict[str, str]) -> Reply:
-        op = self.state.operations.get(p["op"])
-        if op is None:
-            raise ArmError(404, "OperationNotFound", f"Operation {p['op']} was not found.")
-        body: dict[str, Any] = {"name": op.id, "status": op.status, "startTime": op.started}
-        if op.status == "Failed" and op.error is not None:
-            body["error"] = op.error.body()["error"]
-        return Reply(200, body, retry_hint(op, self.state.now()))
-
-    def operation_result(self, req: Request, p: dict[str, str]) -> Reply:
-        op = self.state.operations.get(p["op"])
-        if op is None:
-            raise ArmError(404, "OperationNotFound", f"Operation {p['op']} was not found.")
-        if op.status == "InProgress":
-            return accepted(req, op, p["sub"])
-        if op.status == "Failed" and op.error is not None:
-            raise op.error
-        if op.result is not None:
-            return Reply(200, op.result() if callable(op.result) else op.result)
-        return Reply(204)

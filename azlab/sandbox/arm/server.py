@@ -24,6 +24,7 @@ from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.network import Network
+from azlab.sandbox.arm.operations import Operations
 from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
@@ -84,6 +85,7 @@ class ArmEmulator:
         for provider in (
             ResourceGroups(self.state),
             Catalog(),
+            Operations(self.state),
             Network(self.state),
             Storage(self.state, self.backend),
             self.compute,

@@ -17,7 +17,7 @@ from azlab.sandbox.arm.core import (
     page,
     resource_not_found,
 )
-from azlab.sandbox.arm.lro import accepted_location_only
+from azlab.sandbox.arm.lro import STORAGE, accepted
 from azlab.sandbox.arm.routes import PROVIDERS, Route, rg_id, route
 from azlab.sandbox.arm.storage_accounts import (
     ACCOUNT_TYPE,
@@ -75,7 +75,7 @@ class Storage:
         account, op = self.accounts.put(self._id(p), p["name"], group["location"], body_of(req))
         if op is None:
             return Reply(200, account)
-        return accepted_location_only(req, op, p["sub"])
+        return accepted(req, op, p["sub"], STORAGE, account["location"])
 
     def patch(self, req: Request, p: dict[str, str]) -> Reply:
         return Reply(200, self.accounts.update(self._account(p), body_of(req)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from azlab.sandbox.arm.core import ArmError, Json, Operation, State
+from azlab.sandbox.arm.regions import normalise_region
 from azlab.sandbox.arm.storage_backend import BlobBackend, endpoints, secondary_endpoints
 from azlab.sandbox.arm.storage_properties import account_properties, iso_time
 
@@ -56,7 +57,11 @@ class StorageAccounts:
                 f"The storage account named {name} is already taken.",
             )
         existing = self.state.get(resource_id)
-        location = existing["location"] if existing else body.get("location") or default_location
+        location = (
+            existing["location"]
+            if existing
+            else normalise_region(body.get("location") or default_location)
+        )
         sku = str((body.get("sku") or {}).get("name", "Standard_LRS"))
         kind = str(body.get("kind", "StorageV2"))
         account: Json = {
