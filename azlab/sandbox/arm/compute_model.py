@@ -1,8 +1,6 @@
-"""Pure rules of the compute emulator: image OS types, OS profiles, power transitions, instance views."""
+"""Pure rules of the compute emulator: image OS types, OS profiles, power transitions, statuses."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from azlab.sandbox.arm.catalog import image_os as image_os  # the catalog knows each image's OS
 from azlab.sandbox.arm.core import ArmError, Json
@@ -30,17 +28,6 @@ DISPLAY = {
 
 def status(code: str, display: str, level: str = "Info") -> dict[str, str]:
     return {"code": code, "level": level, "displayStatus": display}
-
-
-def instance_view(name: str, power: str, provisioning: str) -> dict[str, Any]:
-    if provisioning.startswith("failed"):
-        prov = status(f"ProvisioningState/{provisioning}", "Provisioning failed", "Error")
-    else:
-        prov = status(f"ProvisioningState/{provisioning}", f"Provisioning {provisioning}")
-    return {
-        "computerName": name,
-        "statuses": [prov, status(f"PowerState/{power}", DISPLAY.get(power, power))],
-    }
 
 
 def validate_profile(

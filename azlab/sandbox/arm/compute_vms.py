@@ -12,13 +12,10 @@ from __future__ import annotations
 import random
 
 from azlab.sandbox.arm.compute_disks import Disks, disk_id, disk_json
-from azlab.sandbox.arm.compute_model import (
-    TRANSITIONS,
-    image_os,
-    instance_view,
-    validate_profile,
-)
-from azlab.sandbox.arm.core import ArmError, Json, Operation, State, new_etag
+from azlab.sandbox.arm.compute_model import TRANSITIONS, image_os, validate_profile
+from azlab.sandbox.arm.compute_views import instance_view, os_profile_out
+from azlab.sandbox.arm.core import ArmError, Json, Operation, State, iso_time, new_etag
+from azlab.sandbox.arm.regions import normalise_region, same_region
 
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 
@@ -51,10 +48,16 @@ class VirtualMachines:
         provisioning = extra.get("provisioning", "succeeded")
         if self.state.pending_on(vm["id"]) is not None and not provisioning.startswith("failed"):
             provisioning = "updating" if extra.get("created") else "creating"
+        os_disk = self.state.get(vm["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"])
+        generation = ((os_disk or {}).get("properties") or {}).get("hyperVGeneration", "V1")
+        now = self.state.now()
         return instance_view(
-            vm["properties"].get("osProfile", {}).get("computerName", vm["name"]),
+            vm,
             power,
             provisioning,
+            since=float(extra.get("changed", now)),
+            now=now,
+            generation=str(generation),
         )
 
     def with_view(self, vm: Json) -> Json:
@@ -68,7 +71,7 @@ class VirtualMachines:
     ) -> tuple[Json, Operation]:
         """Store a new VM as creating, with its NICs and disks claimed; the operation starts it."""
         props = body.get("properties") or {}
-        location = body.get("location") or default_location
+        location = normalise_region(body.get("location") or default_location)
         storage = props.get("storageProfile") or {}
         os_profile = props.get("osProfile")
         image = storage.get("imageReference")
@@ -81,12 +84,7 @@ class VirtualMachines:
             self._data_disk(group_id, resource_id, name, location, d)
             for d in storage.get("dataDisks") or []
         ]
-        out_profile: Json | None = None
-        if os_profile is not None:
-            out_profile = {
-                k: v for k, v in os_profile.items() if k not in ("adminPassword", "customData")
-            }
-            out_profile.setdefault("computerName", name)
+        out_profile = None if os_profile is None else os_profile_out(os_profile, name, os_type)
         vm: Json = {
             "id": resource_id,
             "name": name,
@@ -105,14 +103,18 @@ class VirtualMachines:
                     "dataDisks": data_disks,
                 },
                 "networkProfile": {"networkInterfaces": nics},
+                "securityProfile": props.get("securityProfile") or {"securityType": "Standard"},
                 "provisioningState": "Creating",
+                "timeCreated": iso_time(self.state.now()),
             },
         }
         if out_profile is not None:
             vm["properties"]["osProfile"] = out_profile
         self.state.put(resource_id, vm)
         extra = self.state.extra(resource_id)
-        extra.update({"power": "deallocated", "provisioning": "creating"})
+        extra.update(
+            {"power": "deallocated", "provisioning": "creating", "changed": self.state.now()}
+        )
         return vm, self.transition(vm, "create")
 
     def _claim_nics(self, resource_id: str, location: str, network: Json) -> list[Json]:
@@ -135,7 +137,7 @@ class VirtualMachines:
                     "NicInUse",
                     f"Network Interface {nic['id']} is used by existing resource {holder['id']}.",
                 )
-            if nic["location"].lower() != location.lower():
+            if not same_region(nic["location"], location):
                 raise ArmError(
                     400,
                     "NicNotInSameLocation",
@@ -166,6 +168,7 @@ class VirtualMachines:
                 "osType": disk["properties"].get("osType", (os_type or "linux").capitalize()),
                 "name": disk["name"],
                 "createOption": "Attach",
+                "caching": spec.get("caching", "ReadWrite"),
                 "managedDisk": {"id": disk["id"], "storageAccountType": disk["sku"]["name"]},
                 "deleteOption": spec.get("deleteOption", "Detach"),
             }
@@ -196,6 +199,7 @@ class VirtualMachines:
             "osType": (os_type or "linux").capitalize(),
             "name": name,
             "createOption": "FromImage",
+            "caching": spec.get("caching", "ReadWrite"),
             "diskSizeGB": size,
             "managedDisk": {"id": new_id, "storageAccountType": sku},
             "deleteOption": spec.get("deleteOption", "Detach"),
@@ -222,6 +226,7 @@ class VirtualMachines:
             "name": disk["name"],
             "createOption": "Attach" if option == "attach" else "Empty",
             "caching": spec.get("caching", "None"),
+            "toBeDetached": False,
             "diskSizeGB": disk["properties"]["diskSizeGB"],
             "managedDisk": {"id": disk["id"], "storageAccountType": disk["sku"]["name"]},
             "deleteOption": spec.get("deleteOption", "Detach"),
@@ -241,7 +246,11 @@ class VirtualMachines:
                 action = "resize"
         storage = props.get("storageProfile") or {}
         if "dataDisks" in storage:
-            wanted = {int(d.get("lun", 0)): d for d in storage["dataDisks"] or []}
+            wanted = {
+                int(d.get("lun", 0)): d
+                for d in storage["dataDisks"] or []
+                if not d.get("toBeDetached")  # Azure's way to detach a disk by lun
+            }
             current = {int(d["lun"]): d for d in vm["properties"]["storageProfile"]["dataDisks"]}
             for lun, disk in current.items():
                 if lun not in wanted:
@@ -305,6 +314,7 @@ class VirtualMachines:
                 extra["provisioning"] = "succeeded"
                 extra["power"] = target
             extra["created"] = True
+            extra["changed"] = self.state.now()
             current["properties"]["provisioningState"] = "Failed" if error else "Succeeded"
 
         return self.state.start_operation(vm["id"], on_done=done, error=error)
