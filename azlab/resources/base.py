@@ -30,6 +30,9 @@ class VmSecrets:
 
 
 Lister = Callable[[AzureSession, str], AsyncIterator[Any]]
+# The SDK's `begin_*` methods: (resource group, name[, body], polling=...) -> a poller.
+Begin = Callable[..., Awaitable[Any]]
+BeginDelete = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,17 @@ async def wait(begin: Awaitable[Any]) -> Any:
     """Start a long-running operation and wait for its outcome."""
     poller = await begin
     return await poller.result()
+
+
+async def put(session: AzureSession, begin: Begin, rg: str, name: str, request: Json) -> None:
+    """Send a PUT or PATCH (`begin` is the SDK's `begin_create_or_update`, `begin_update`, ...)
+    and wait for its outcome."""
+    await wait(begin(rg, name, request, polling=session.outcome_polling()))
+
+
+async def remove(session: AzureSession, begin_delete: BeginDelete, rg: str, name: str) -> None:
+    """Delete and wait; a resource already gone counts as deleted."""
+    await ignore_missing(wait(begin_delete(rg, name, polling=session.outcome_polling())))
 
 
 async def ignore_missing(call: Awaitable[Any]) -> None:

@@ -8,7 +8,14 @@ from typing import Any, TypedDict, cast
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
 from azlab.plan.model import DataDisk
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+from azlab.resources.base import (
+    Handler,
+    Json,
+    VmSecrets,
+    put,
+    remove,
+    tags_of,
+)
 
 PROVIDER = "Microsoft.Compute/disks"
 
@@ -62,16 +69,11 @@ def body(props: Props, tags: Mapping[str, str]) -> Json:
 
 async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
     request = body(cast(Props, want.props), want.tags)
-    await wait(
-        session.compute.disks.begin_create_or_update(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
-    )
+    await put(session, session.compute.disks.begin_create_or_update, rg, want.name, request)
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:
-    disks = session.compute.disks
-    await ignore_missing(wait(disks.begin_delete(rg, name, polling=session.outcome_polling())))
+    await remove(session, session.compute.disks.begin_delete, rg, name)
 
 
 HANDLER = Handler(

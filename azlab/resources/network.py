@@ -8,7 +8,14 @@ from typing import Any, TypedDict, cast
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
 from azlab.plan.model import Network
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+from azlab.resources.base import (
+    Handler,
+    Json,
+    VmSecrets,
+    put,
+    remove,
+    tags_of,
+)
 
 PROVIDER = "Microsoft.Network/virtualNetworks"
 
@@ -75,16 +82,13 @@ def body(props: Props, tags: Mapping[str, str]) -> Json:
 
 async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
     request = body(cast(Props, want.props), want.tags)
-    await wait(
-        session.network.virtual_networks.begin_create_or_update(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
+    await put(
+        session, session.network.virtual_networks.begin_create_or_update, rg, want.name, request
     )
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:
-    vnets = session.network.virtual_networks
-    await ignore_missing(wait(vnets.begin_delete(rg, name, polling=session.outcome_polling())))
+    await remove(session, session.network.virtual_networks.begin_delete, rg, name)
 
 
 HANDLER = Handler(

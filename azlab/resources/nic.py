@@ -9,7 +9,15 @@ from azlab.azure.observe import last_segment, subnet_ref
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
 from azlab.resources import network, nsg, public_ip
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, sub_id, tags_of, wait
+from azlab.resources.base import (
+    Handler,
+    Json,
+    VmSecrets,
+    put,
+    remove,
+    sub_id,
+    tags_of,
+)
 
 PROVIDER = "Microsoft.Network/networkInterfaces"
 
@@ -76,16 +84,13 @@ def body(session: AzureSession, rg: str, props: Props, tags: Mapping[str, str]) 
 
 async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
     request = body(session, rg, cast(Props, want.props), want.tags)
-    await wait(
-        session.network.network_interfaces.begin_create_or_update(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
+    await put(
+        session, session.network.network_interfaces.begin_create_or_update, rg, want.name, request
     )
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:
-    nics = session.network.network_interfaces
-    await ignore_missing(wait(nics.begin_delete(rg, name, polling=session.outcome_polling())))
+    await remove(session, session.network.network_interfaces.begin_delete, rg, name)
 
 
 HANDLER = Handler(

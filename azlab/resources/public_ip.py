@@ -8,7 +8,14 @@ from typing import Any, TypedDict, cast
 
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+from azlab.resources.base import (
+    Handler,
+    Json,
+    VmSecrets,
+    put,
+    remove,
+    tags_of,
+)
 
 PROVIDER = "Microsoft.Network/publicIPAddresses"
 # Azure's default and smallest idle timeout, in minutes.
@@ -71,16 +78,13 @@ def body(props: Props, tags: Mapping[str, str]) -> Json:
 
 async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
     request = body(cast(Props, want.props), want.tags)
-    await wait(
-        session.network.public_ip_addresses.begin_create_or_update(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
+    await put(
+        session, session.network.public_ip_addresses.begin_create_or_update, rg, want.name, request
     )
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:
-    ips = session.network.public_ip_addresses
-    await ignore_missing(wait(ips.begin_delete(rg, name, polling=session.outcome_polling())))
+    await remove(session, session.network.public_ip_addresses.begin_delete, rg, name)
 
 
 HANDLER = Handler(

@@ -8,7 +8,7 @@ from typing import Any, TypedDict, cast
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
 from azlab.plan.model import StorageAccount
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, tags_of, wait
+from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, put, tags_of
 
 PROVIDER = "Microsoft.Storage/storageAccounts"
 
@@ -53,11 +53,7 @@ def body(props: Props, tags: Mapping[str, str]) -> Json:
 
 async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
     request = body(cast(Props, want.props), want.tags)
-    await wait(
-        session.storage.storage_accounts.begin_create(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
-    )
+    await put(session, session.storage.storage_accounts.begin_create, rg, want.name, request)
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:

@@ -10,7 +10,15 @@ from azlab.azure.session import AzureSession
 from azlab.model import ADMIN_TAG, IMAGE_TAG, Desired, Key, Kind, Observed
 from azlab.plan.model import Vm
 from azlab.resources import disk, nic
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, sub_id, tags_of, wait
+from azlab.resources.base import (
+    Handler,
+    Json,
+    VmSecrets,
+    put,
+    remove,
+    sub_id,
+    tags_of,
+)
 
 PROVIDER = "Microsoft.Compute/virtualMachines"
 # What cannot change without building the VM again.
@@ -235,25 +243,18 @@ def props_of(want: Desired) -> Props:
 
 async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecrets) -> None:
     request = body(session, rg, want.name, props_of(want), want.tags, secrets)
-    await wait(
-        session.compute.virtual_machines.begin_create_or_update(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
+    await put(
+        session, session.compute.virtual_machines.begin_create_or_update, rg, want.name, request
     )
 
 
 async def update(session: AzureSession, rg: str, want: Desired) -> None:
     request = update_body(session, rg, props_of(want), want.tags)
-    await wait(
-        session.compute.virtual_machines.begin_update(
-            rg, want.name, request, polling=session.outcome_polling()
-        )
-    )
+    await put(session, session.compute.virtual_machines.begin_update, rg, want.name, request)
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:
-    vms = session.compute.virtual_machines
-    await ignore_missing(wait(vms.begin_delete(rg, name, polling=session.outcome_polling())))
+    await remove(session, session.compute.virtual_machines.begin_delete, rg, name)
 
 
 HANDLER = Handler(
