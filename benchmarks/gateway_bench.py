@@ -37,17 +37,18 @@ def make_account(env: dict[str, str], name: str) -> tuple[str, str]:
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.storage import StorageManagementClient
 
-    from azlab.sandbox.pytest_plugin import StaticToken
+    from azlab.azure.identity import IdentityEndpoint, SyncIdentityCredential
 
     options: dict[str, Any] = {
         "base_url": env["AZLAB_ENDPOINT"],
         "connection_verify": env["AZLAB_CA_FILE"],
     }
     sub = env["AZURE_SUBSCRIPTION_ID"]
-    ResourceManagementClient(StaticToken(), sub, **options).resource_groups.create_or_update(  # type: ignore[arg-type]
+    token = SyncIdentityCredential(IdentityEndpoint.from_env(env))
+    ResourceManagementClient(token, sub, **options).resource_groups.create_or_update(  # type: ignore[arg-type]
         "rg-bench", {"location": "westus2"}
     )
-    storage = StorageManagementClient(StaticToken(), sub, **options)  # type: ignore[arg-type]
+    storage = StorageManagementClient(token, sub, **options)  # type: ignore[arg-type]
     made = storage.storage_accounts.begin_create(
         "rg-bench",
         name,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -21,6 +20,7 @@ import aiohttp
 from azure.core.pipeline import policies as core
 from azure.core.pipeline.transport import AioHttpTransport
 
+from azlab.azure.identity import IdentityCredential, IdentityEndpoint
 from azlab.azure.ratelimit import PacingPolicy
 from azlab.errors import CredentialError
 
@@ -37,6 +37,8 @@ class Target:
     ca_file: str | None = None
     # Polling and retry pacing; the sandbox answers fast, so tests turn these down.
     polling_interval: float | None = None
+    # The sandbox's identity endpoint, from the environment the target was read from.
+    identity: IdentityEndpoint | None = None
 
     @property
     def is_sandbox(self) -> bool:
@@ -61,33 +63,16 @@ class Target:
                 hint="start the sandbox again or unset AZLAB_CA_FILE",
             )
         polling = env.get("AZLAB_POLLING_INTERVAL")
-        return cls(subscription, endpoint, ca_file, float(polling) if polling else None)
-
-
-class StaticTokenCredential:
-    """An async credential that hands out a fixed bearer token (the sandbox accepts any)."""
-
-    def __init__(self, token: str = "azlab-sandbox") -> None:
-        self._token = token
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-    async def close(self) -> None:
-        return None
-
-    async def __aenter__(self) -> StaticTokenCredential:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        return None
+        identity = None
+        if endpoint != PUBLIC_ENDPOINT and env.get("IDENTITY_ENDPOINT"):
+            identity = IdentityEndpoint.from_env(env)
+        return cls(subscription, endpoint, ca_file, float(polling) if polling else None, identity)
 
 
 def _credential(target: Target) -> Any:
     if target.is_sandbox:
-        return StaticTokenCredential()
+        # The sandbox accepts only the tokens it issued; its identity endpoint hands them out.
+        return IdentityCredential(target.identity or IdentityEndpoint.from_env(os.environ))
     from azure.identity.aio import DefaultAzureCredential
 
     return DefaultAzureCredential()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -42,8 +43,15 @@ def _info(data: Path) -> dict[str, Any] | None:
     return info
 
 
+# Shell comments, so `eval` skips them: how to point the az CLI at the sandbox.
+AZ_HINT = """# az CLI (docs/sandbox.md):
+#   az cloud register -n AzlabSandbox --endpoint-resource-manager "$AZLAB_ENDPOINT"
+#   az cloud set -n AzlabSandbox && az login --identity && az group list"""
+
+
 def _exports(info: dict[str, Any]) -> str:
-    return "\n".join(f"export {k}={v}" for k, v in info.items() if k != "pid")
+    lines = [f"export {k}={shlex.quote(str(v))}" for k, v in info.items() if k != "pid"]
+    return "\n".join([*lines, AZ_HINT])
 
 
 @sandbox_app.command("start")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from azlab.azure.identity import IdentityEndpoint, SyncIdentityCredential
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 
@@ -45,15 +46,11 @@ def requests_matching(sandbox: Sandbox, method: str | None = None, contains: str
     ]
 
 
-class StaticToken:
-    """A sync credential for the sandbox, which accepts any bearer token."""
-
-    def get_token(self, *scopes: str, **kwargs: object) -> object:
-        import time
-
-        from azure.core.credentials import AccessToken
-
-        return AccessToken("sandbox-token", int(time.time()) + 3600)
+def credential(sandbox: Sandbox) -> SyncIdentityCredential:
+    """A sync credential with tokens from the sandbox's identity endpoint (it accepts no other)."""
+    return SyncIdentityCredential(
+        IdentityEndpoint(sandbox.identity_endpoint, sandbox.identity.secret)
+    )
 
 
 class Clients:
@@ -71,12 +68,13 @@ class Clients:
             "polling_interval": 0.01,
             **options,
         }
-        credential = self.credential = StaticToken()
+        self.credential = credential(sandbox)
         sub = sandbox.subscription
-        self.resource = ResourceManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
-        self.network = NetworkManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
-        self.storage = StorageManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
-        self.compute = ComputeManagementClient(credential, sub, **kwargs)  # type: ignore[arg-type]
+        token = self.credential
+        self.resource = ResourceManagementClient(token, sub, **kwargs)  # type: ignore[arg-type]
+        self.network = NetworkManagementClient(token, sub, **kwargs)  # type: ignore[arg-type]
+        self.storage = StorageManagementClient(token, sub, **kwargs)  # type: ignore[arg-type]
+        self.compute = ComputeManagementClient(token, sub, **kwargs)  # type: ignore[arg-type]
 
     def storage_account(self, name: str, *, resource_group: str = "rg1") -> tuple[str, str]:
         """Create a storage account (and its group) through ARM: its blob endpoint and key."""

@@ -14,10 +14,13 @@ import ssl
 import tempfile
 from pathlib import Path
 
+import certifi
 import trustme
 from aiohttp import web
 
 from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
+from azlab.sandbox.arm.managed_identity import PATH as IDENTITY_PATH
+from azlab.sandbox.arm.managed_identity import ManagedIdentity
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
@@ -58,6 +61,12 @@ class Sandbox:
         )
         self.port = port
         self.ca_file = self.data_dir / "ca.pem"
+        # The sandbox's CA with the public roots, for clients that take one bundle for
+        # everything (the az CLI reads REQUESTS_CA_BUNDLE).
+        self.ca_bundle = self.data_dir / "ca-bundle.pem"
+        self.identity = ManagedIdentity(self.emulator.tokens)
+        self.identity_port = 0
+        self._identity_runner: web.AppRunner | None = None
         self._runner: web.AppRunner | None = None
         self._thread = LoopThread("sandbox", self.serve, self._close)
         self._saver: asyncio.Task[None] | None = None
@@ -65,6 +74,10 @@ class Sandbox:
     @property
     def endpoint(self) -> str:
         return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def identity_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.identity_port}{IDENTITY_PATH}"
 
     @property
     def control_url(self) -> str:
@@ -81,6 +94,10 @@ class Sandbox:
             "AZLAB_CA_FILE": str(self.ca_file),
             "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
             "AZLAB_SANDBOX_CONTROL": self.control_url,
+            # The way in, as App Service offers a managed identity.
+            "IDENTITY_ENDPOINT": self.identity_endpoint,
+            "IDENTITY_HEADER": self.identity.secret,
+            "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
             # The sandbox answers in milliseconds; poll it often.
             "AZLAB_POLLING_INTERVAL": "0.1",
         } | (
@@ -96,6 +113,7 @@ class Sandbox:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(context)
         ca.cert_pem.write_to_path(str(self.ca_file))
+        self.ca_bundle.write_bytes(Path(certifi.where()).read_bytes() + ca.cert_pem.bytes())
         return context
 
     async def serve(self) -> None:
@@ -106,14 +124,17 @@ class Sandbox:
         self._runner, self.port = await listen(
             self.emulator.app(), self.port, ssl_context=self._tls()
         )
+        # Plain HTTP on loopback, as App Service serves its identity endpoint.
+        self._identity_runner, self.identity_port = await listen(self.identity.app())
         if self.emulator.data_file is not None:
             self._saver = asyncio.get_running_loop().create_task(self._save_dirty())
 
     async def _close(self) -> None:
         if self._saver is not None:
             self._saver.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        for runner in (self._runner, self._identity_runner):
+            if runner is not None:
+                await runner.cleanup()
 
     async def _save_dirty(self) -> None:
         while True:

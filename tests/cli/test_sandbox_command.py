@@ -33,6 +33,12 @@ def test_start_prints_exports_that_commands_use_and_stop_ends_it(tmp_path: Path)
     )
     assert exports["AZLAB_ENDPOINT"].startswith("https://127.0.0.1:")
     assert Path(exports["AZLAB_CA_FILE"]).exists()
+    # What the az CLI needs: the identity endpoint, its secret, a CA bundle with the sandbox's CA.
+    assert (
+        exports["IDENTITY_ENDPOINT"].startswith("http://127.0.0.1:") and exports["IDENTITY_HEADER"]
+    )
+    bundle = Path(exports["REQUESTS_CA_BUNDLE"]).read_text()
+    assert Path(exports["AZLAB_CA_FILE"]).read_text() in bundle and bundle.count("BEGIN CERT") > 1
     try:
         env = {**os.environ, **exports}
         status = azlab("sandbox", "status", "--data", str(data), "--output", "json")

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
+from azlab.azure.session import SCOPE
 from azlab.sandbox.control import SandboxControl
-from azlab.sandbox.pytest_plugin import Clients
+from azlab.sandbox.pytest_plugin import Clients, credential
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 
@@ -207,11 +208,12 @@ def test_throttle_headers_report_what_is_left(sandbox: Sandbox) -> None:
     sandbox.emulator.apply_settings(Settings(throttle="azure"))
     control = SandboxControl(sandbox.control_url, str(sandbox.ca_file))
     context = ssl.create_default_context(cafile=str(sandbox.ca_file))
+    token = credential(sandbox).get_token(SCOPE).token
     request = urllib.request.Request(
         f"{sandbox.endpoint}/subscriptions/{sandbox.subscription}/resourcegroups/x?api-version=1",
         data=b'{"location": "westus2"}',
         method="PUT",
-        headers={"Authorization": "Bearer t", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, context=context) as answer:
         assert answer.headers["x-ms-ratelimit-remaining-subscription-writes"] == "199"

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from azlab.sandbox.arm import metadata
 from azlab.sandbox.arm.catalog import Catalog
+from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.network import Network
@@ -31,6 +32,7 @@ from azlab.sandbox.arm.routes import Route, match
 from azlab.sandbox.arm.storage import BlobBackend, KeysOnlyBackend, Storage
 from azlab.sandbox.arm.subscriptions import Subscriptions
 from azlab.sandbox.arm.throttle import Throttle
+from azlab.sandbox.arm.tokens import TokenIssuer
 from azlab.sandbox.settings import Settings, throttle_scale
 
 CONTROL = "/_sandbox"
@@ -61,6 +63,10 @@ class LoggedRequest:
         }
 
 
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
 class ArmEmulator:
     """All state and behaviour; `app()` serves it over HTTP."""
 
@@ -81,6 +87,7 @@ class ArmEmulator:
         self.throttle: Throttle | None = None
         self.apply_settings(self.settings)
         self.routes: list[Route] = []
+        self.tokens = TokenIssuer()
         self.compute = Compute(self.state, self.backend)
         for provider in (
             ResourceGroups(self.state),
@@ -194,17 +201,7 @@ class ArmEmulator:
         public = match(self.public_routes, request.method, path)
         if public is not None:
             return self._public(request, *public)
-        auth = request.headers.get("Authorization", "")
-        if not auth.lower().startswith("bearer ") or len(auth) < 8:
-            error = ArmError(
-                401,
-                "AuthenticationFailed",
-                "Authentication failed. The 'Authorization' header is missing.",
-            )
-            error.headers = {
-                "WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
-            }
-            raise error
+        authenticate(self.tokens, request.headers.get("Authorization", ""), base_url(request))
         found = match(self.routes, request.method, path)
         if found is None:
             raise ArmError(
@@ -243,7 +240,7 @@ class ArmEmulator:
                     raise ArmError(
                         400, "InvalidRequestContent", "The request content is not valid JSON."
                     ) from None
-        base = f"{request.scheme}://{request.host}"
+        base = base_url(request)
         req = Request(
             request.method,
             request.path.rstrip("/"),
