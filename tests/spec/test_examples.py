@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from azlab.sandbox.pytest_plugin import StaticToken
+from azlab.sandbox.pytest_plugin import credential
 from azlab.sandbox.runner import Sandbox
 from tests.spec import specs, traffic
 from tests.spec.known_gaps import EXAMPLE_GAPS
@@ -35,7 +35,7 @@ def _params() -> list[object]:
 def test_example_replays_as_documented(example: Example, sandbox: Sandbox) -> None:
     loaded = specs.load()
     assert loaded is not None
-    token = StaticToken().get_token("https://management.azure.com/.default")
+    token = credential(sandbox).get_token("https://management.azure.com/.default")
     replayer = Replayer(
         loaded,
         sandbox.endpoint,
