@@ -37,14 +37,14 @@ def make_account(env: dict[str, str], name: str) -> tuple[str, str]:
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.storage import StorageManagementClient
 
-    from azlab.azure.identity import IdentityEndpoint, SyncIdentityCredential
+    from azlab.sandbox.credential import SandboxCredential
 
     options: dict[str, Any] = {
         "base_url": env["AZLAB_ENDPOINT"],
         "connection_verify": env["AZLAB_CA_FILE"],
     }
     sub = env["AZURE_SUBSCRIPTION_ID"]
-    token = SyncIdentityCredential(IdentityEndpoint.from_env(env))
+    token = SandboxCredential.from_env(env)
     ResourceManagementClient(token, sub, **options).resource_groups.create_or_update(  # type: ignore[arg-type]
         "rg-bench", {"location": "westus2"}
     )

@@ -18,8 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from azlab.azure.identity import IdentityEndpoint, SyncIdentityCredential
 from azlab.azure.session import SCOPE
+from azlab.sandbox.credential import SandboxCredential
 from benchmarks.common import spread, summary
 from benchmarks.sandbox_process import sandbox_process
 
@@ -33,7 +33,7 @@ async def drive(
 ) -> tuple[list[float], list[float]]:
     context = ssl.create_default_context(cafile=info["AZLAB_CA_FILE"])
     base = f"{info['AZLAB_ENDPOINT']}/subscriptions/{info['AZURE_SUBSCRIPTION_ID']}"
-    token = SyncIdentityCredential(IdentityEndpoint.from_env(info)).get_token(SCOPE).token
+    token = SandboxCredential.from_env(info).get_token(SCOPE).token
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     connector = aiohttp.TCPConnector(limit=CONCURRENCY, ssl=context)
     async with aiohttp.ClientSession(connector=connector, headers=headers) as http:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,25 +92,3 @@ class IdentityCredential:
 
     async def __aexit__(self, *args: object) -> None:
         return None
-
-
-class SyncIdentityCredential:
-    """The same for the synchronous SDK clients."""
-
-    def __init__(self, endpoint: IdentityEndpoint) -> None:
-        self.endpoint = endpoint
-        self._cached: dict[tuple[str, ...], Any] = {}
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        cached = self._cached.get(scopes)
-        if cached is not None and cached.expires_on - _EARLY > time.time():
-            return cached
-        url, headers = self.endpoint.request(scopes)
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                body = answer.read()
-        except OSError as exc:
-            raise CredentialError(f"the identity endpoint refused a token: {exc}") from None
-        token = self._cached[scopes] = _access_token(body)
-        return token

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from azlab.azure.identity import IdentityEndpoint, SyncIdentityCredential
+from azlab.sandbox.credential import SandboxCredential
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 
@@ -46,11 +46,9 @@ def requests_matching(sandbox: Sandbox, method: str | None = None, contains: str
     ]
 
 
-def credential(sandbox: Sandbox) -> SyncIdentityCredential:
+def credential(sandbox: Sandbox) -> SandboxCredential:
     """A sync credential with tokens from the sandbox's identity endpoint (it accepts no other)."""
-    return SyncIdentityCredential(
-        IdentityEndpoint(sandbox.identity_endpoint, sandbox.identity.secret)
-    )
+    return SandboxCredential(sandbox.identity_endpoint, sandbox.identity.secret)
 
 
 class Clients:

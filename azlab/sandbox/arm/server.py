@@ -20,8 +20,8 @@ from typing import Any
 from aiohttp import web
 
 from azlab.sandbox.arm import metadata
-from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.bearer import authenticate
+from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.network import Network
