@@ -27,6 +27,7 @@ from tests.azcli.commands import COMMANDS, Command
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_AZ = ROOT / ".venv-az" / "bin" / "az"
+LOOPBACK_ONLY = Path(__file__).resolve().parent / "loopback_only"
 # One command's limit (its whole process group is killed past it), and the whole run's: what
 # is left when the run's time is spent is reported as not run, so the test always ends.
 TIMEOUT_S = 120
@@ -51,6 +52,7 @@ class Outcome:
     ok: bool
     error: str  # the first line az wrote on failure, secrets redacted; "" when it worked
     seconds: float = 0.0
+    off_loopback: tuple[str, ...] = ()  # what az tried to reach beyond loopback (refused)
 
     @property
     def as_expected(self) -> bool:
@@ -86,7 +88,9 @@ def sandbox(folder: Path) -> Iterator[dict[str, str]]:
         run_limited([azlab, "sandbox", "stop", *data], os.environ, SANDBOX_TIMEOUT_S)
 
 
-def az_environment(exports: Mapping[str, str], config_dir: Path) -> dict[str, str]:
+def az_environment(exports: Mapping[str, str], config_dir: Path, log: Path) -> dict[str, str]:
+    """az's environment: the sandbox's exports, state of its own, the dead proxy, and the
+    loopback guard (loopback_only/sitecustomize.py) writing what it refused to `log`."""
     # Nothing of the caller's Azure setup, identity endpoints or proxies (a lowercase
     # https_proxy would win over the dead one below) reaches az.
     env = {
@@ -103,6 +107,8 @@ def az_environment(exports: Mapping[str, str], config_dir: Path) -> dict[str, st
         AZURE_CORE_NO_COLOR="true",
         AZURE_CORE_ONLY_SHOW_ERRORS="true",
         AZURE_CORE_OUTPUT="json",
+        PYTHONPATH=str(LOOPBACK_ONLY),
+        AZLAB_AZ_OFF_LOOPBACK_LOG=str(log),
     )
     for name, value in PROXIES.items():
         env[name] = env[name.lower()] = value
@@ -198,7 +204,8 @@ def run_all(az: Path, folder: Path, budget_s: float = BUDGET_S) -> list[Outcome]
     work.mkdir(parents=True)
     deadline = time.monotonic() + budget_s
     with sandbox(folder / "sandbox") as exports:
-        env = az_environment(exports, folder / "az-config")
+        log = folder / "off-loopback.log"
+        env = az_environment(exports, folder / "az-config", log)
         values = placeholders(exports, work)
         secrets: dict[str, str] = {}
         for command in COMMANDS:
@@ -214,9 +221,11 @@ def run_all(az: Path, folder: Path, budget_s: float = BUDGET_S) -> list[Outcome]
                 outcomes.append(Outcome(command, False, f"no {missing} from an earlier command"))
                 continue
             argv[0] = str(az)
+            log.write_text("")
             started = time.monotonic()
             done = run_limited(argv, env, min(TIMEOUT_S, left))
             seconds = time.monotonic() - started
+            refused = tuple(dict.fromkeys(log.read_text().splitlines()))
             if done.code is None:
                 error = f"killed: no answer in {seconds:.0f} s"
             elif done.code == 0:
@@ -226,7 +235,7 @@ def run_all(az: Path, folder: Path, budget_s: float = BUDGET_S) -> list[Outcome]
             else:
                 lines = [ln.strip() for ln in (done.err + done.out).splitlines() if ln.strip()]
                 error = redact(lines[0] if lines else f"exit {done.code}", secrets)[:160]
-            outcomes.append(Outcome(command, done.code == 0, error, seconds))
+            outcomes.append(Outcome(command, done.code == 0, error, seconds, refused))
     return outcomes
 
 
@@ -237,6 +246,8 @@ def table(outcomes: list[Outcome]) -> str:
         if not o.as_expected:
             result += " (UNEXPECTED)"
         error = o.error.replace("|", "\\|")
+        if o.off_loopback:
+            error += " OFF LOOPBACK (refused): " + ", ".join(o.off_loopback)
         rows.append(f"| {n} | `{o.command.line}` | {result} | {o.seconds:.1f} | {error} |")
     working = sum(o.ok for o in outcomes)
     seconds = sum(o.seconds for o in outcomes)

@@ -33,4 +33,9 @@ def test_every_command_works_or_fails_as_recorded(
         for o in outcomes
         if not o.as_expected
     ]
+    wrong += [
+        f"{o.command.line}: reached for {', '.join(o.off_loopback)}"
+        for o in outcomes
+        if o.off_loopback
+    ]
     assert not wrong, "\n".join(wrong)

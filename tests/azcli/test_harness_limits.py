@@ -47,10 +47,47 @@ def test_az_gets_the_sandbox_and_the_dead_proxy_not_the_callers_setup(
         "AZLAB_ENDPOINT": "https://127.0.0.1:4443",
         "IDENTITY_ENDPOINT": "https://127.0.0.1:4443/msi",
     }
-    env = az_environment(exports, tmp_path)
+    env = az_environment(exports, tmp_path, tmp_path / "off-loopback.log")
     for name, value in PROXIES.items():
         assert env[name] == env[name.lower()] == value
     assert "ALL_PROXY" not in env and "MSI_ENDPOINT" not in env and "AZURE_CLIENT_ID" not in env
     assert env["AZLAB_ENDPOINT"] == exports["AZLAB_ENDPOINT"]
     assert env["IDENTITY_ENDPOINT"] == exports["IDENTITY_ENDPOINT"]
     assert env["AZURE_CONFIG_DIR"] == str(tmp_path)
+
+
+GUARD_PROBE = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+for event, args in [
+    ("socket.connect", (sock, ("127.0.0.1", 9))),
+    ("socket.getaddrinfo", ("localhost", 443, 0, 0, 0)),
+    ("socket.connect", (sock, ("192.0.2.10", 443))),
+    ("socket.sendto", (sock, ("198.51.100.7", 53))),
+    ("socket.getaddrinfo", ("management.azure.com", 443, 0, 0, 0)),
+]:
+    try:
+        sys.audit(event, *args)  # the event alone: nothing is sent, whatever the guard does
+        print("allowed", args[1] if event != "socket.getaddrinfo" else args[0])
+    except OSError as refused:
+        print("refused", refused.strerror.rsplit(": off loopback", 1)[0])
+"""
+
+
+def test_the_loopback_guard_refuses_and_records_anything_beyond_loopback(tmp_path: Path) -> None:
+    log = tmp_path / "off-loopback.log"
+    env = az_environment({}, tmp_path, log)
+    done = run_limited([sys.executable, "-c", GUARD_PROBE], env, 60)
+    assert done.code == 0, done.err
+    assert done.out.splitlines() == [
+        "allowed ('127.0.0.1', 9)",
+        "allowed localhost",
+        "refused connect 192.0.2.10:443",
+        "refused sendto 198.51.100.7:53",
+        "refused lookup management.azure.com",
+    ]
+    assert log.read_text().splitlines() == [
+        "connect 192.0.2.10:443",
+        "sendto 198.51.100.7:53",
+        "lookup management.azure.com",
+    ]
