@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from azure.core.credentials_async import AsyncTokenCredential
+from azure.mgmt.compute.models import GrantAccessData
 from azure.storage.blob.aio import BlobClient, ExponentialRetry
 from tenacity import wait_exponential
 
@@ -87,7 +88,7 @@ async def _export_disk(endpoint: BlobEndpoint, session: Any, stack: AsyncExitSta
 
     async def grant() -> Any:
         poller = await session.compute.disks.begin_grant_access(
-            group, name, {"access": "Read", "duration_in_seconds": EXPORT_SECONDS}
+            group, name, GrantAccessData(access="Read", duration_in_seconds=EXPORT_SECONDS)
         )
         return await poller.result()
 

@@ -139,7 +139,7 @@ class StorageAccounts:
     def keys(self, account: Json) -> list[Json]:
         keys = self.state.extra(account["id"]).get("keys", [])
         return [
-            {"keyName": f"key{i + 1}", "value": k, "permissions": "FULL"}
+            {"keyName": f"key{i + 1}", "value": k, "permissions": "Full"}
             for i, k in enumerate(keys)
         ]
 
