@@ -125,6 +125,7 @@ class Specs:
         for op in self.operations:
             self._by_method.setdefault(op.method, []).append(op)
         self._validators: dict[tuple[str, bool], Draft4Validator] = {}
+        self._crawled = False
 
     # loading
     def _doc(self, uri: str) -> Any:
@@ -215,8 +216,27 @@ class Specs:
         return None
 
     # validation
+    def _preload(self) -> None:
+        """Put every file the schemas refer to in the registry, crawled once: a registry is
+        immutable, so a file it had to fetch would be fetched and crawled again per check."""
+        pending = list(self._docs)
+        while pending:
+            uri = pending.pop()
+            for target in _ref_files(self._docs[uri]):
+                other = "file://" + os.path.normpath(os.path.join(os.path.dirname(uri[7:]), target))
+                if other not in self._docs:
+                    self._doc(other)
+                    pending.append(other)
+        stored = [(u, Resource(contents=d, specification=DRAFT4)) for u, d in self._docs.items()]
+        self.registry = self.registry.with_resources(
+            (u, r) for u, r in stored if r.contents is not None
+        ).crawl()
+        self._crawled = True
+
     def _validator(self, pointer: str, request: bool) -> Draft4Validator:
         key = (pointer, request)
+        if not self._crawled:
+            self._preload()
         if key not in self._validators:
             cls = _REQUEST if request else _RESPONSE
             self._validators[key] = cls({"$ref": pointer}, registry=self.registry)
@@ -259,6 +279,19 @@ class Specs:
             Violation(op.operation_id, side, path, rule, detail)
             for path, rule, detail in _errors(validator, body)
         ]
+
+
+def _ref_files(node: Any) -> Iterator[str]:
+    """The other files a document's `$ref`s point into."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            yield ref.partition("#")[0]
+        for value in node.values():
+            yield from _ref_files(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _ref_files(value)
 
 
 class _Anything(dict[str, Any]):
