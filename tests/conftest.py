@@ -12,6 +12,9 @@ pytest_plugins = ["azlab.sandbox.pytest_plugin"]
 
 DEFAULT_MARKERS = "not soak and not azcli"  # pyproject's addopts
 LISTED = SCHEMA_GAPS.keys() | SUITE_GAPS.keys()
+# Where known_gaps.py was recorded against the sandbox as it is: an unlisted violation fails
+# the test there; elsewhere it is reported (AZLAB_SPEC_STRICT=1 fails it everywhere).
+STRICT = ("tests/spec/", "tests/sandbox/", "tests/copy/", "tests/migrate/")
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +29,8 @@ def _exchanges_follow_the_specs(request: pytest.FixtureRequest) -> Iterator[None
     found = traffic.violations(loaded, session.emulator.log)
     traffic.SESSION.add(found, request.node.nodeid)
     unlisted = sorted({str(v) for v in found if v.key not in LISTED})
-    if unlisted and not os.environ.get("AZLAB_SPEC_RECORD"):
+    strict = request.node.nodeid.startswith(STRICT) or os.environ.get("AZLAB_SPEC_STRICT")
+    if unlisted and strict and not os.environ.get("AZLAB_SPEC_RECORD"):
         pytest.fail(
             "exchanges with the sandbox break the REST specs (tests/spec/known_gaps.py):\n  "
             + "\n  ".join(unlisted[:20]),
