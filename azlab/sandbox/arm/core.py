@@ -147,6 +147,10 @@ class State:
 
     def put(self, resource_id: str, resource: Json) -> Json:
         self.resources[id_key(resource_id)] = resource
+        # When it was created and last written: the generic resource list's `$expand`.
+        stamps = self.extra(resource_id)
+        stamps.setdefault("createdTime", self.now())
+        stamps["changedTime"] = self.now()
         return resource
 
     def delete(self, resource_id: str) -> Json | None:

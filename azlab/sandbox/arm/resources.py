@@ -1,4 +1,7 @@
-"""Resource groups: create, tag, read, list, and delete with everything in them."""
+"""Resource groups: create, tag, read, list, and delete with everything in them.
+
+Not served: `exportTemplate` (ARM templates stay out of the sandbox).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,12 @@ from azlab.sandbox.arm.core import (
     not_found,
     page,
 )
+from azlab.sandbox.arm.filters import parse
 from azlab.sandbox.arm.lro import RESOURCES, accepted
 from azlab.sandbox.arm.regions import normalise_region, same_region
 from azlab.sandbox.arm.routes import RG, Route, rg_id, route
+
+FORCE_DELETABLE = {"microsoft.compute/virtualmachines", "microsoft.compute/virtualmachinescalesets"}
 
 
 class ResourceGroups:
@@ -40,6 +46,7 @@ class ResourceGroups:
             )
         rid = rg_id(p)
         existing = self.state.get(rid)
+        self._not_deleting(existing)
         if existing is not None and not same_region(existing["location"], location):
             raise ArmError(
                 409,
@@ -55,15 +62,31 @@ class ResourceGroups:
             "tags": dict(body.get("tags") or {}),
             "properties": {"provisioningState": "Succeeded"},
         }
+        managed_by = body.get("managedBy", existing.get("managedBy") if existing else None)
+        if managed_by:
+            group["managedBy"] = str(managed_by)
         self.state.put(rid, group)
         return Reply(200 if existing else 201, group)
 
     def patch(self, req: Request, p: dict[str, str]) -> Reply:
         group = self._get(p)
+        self._not_deleting(group)
         body = body_of(req)
         if "tags" in body:
             group["tags"] = dict(body["tags"] or {})
+        if body.get("managedBy"):
+            group["managedBy"] = str(body["managedBy"])
+        self.state.put(group["id"], group)
         return Reply(200, group)
+
+    def _not_deleting(self, group: Json | None) -> None:
+        if group is not None and group["properties"].get("provisioningState") == "Deleting":
+            raise ArmError(
+                409,
+                "ResourceGroupBeingDeleted",
+                f"The resource group '{group['name']}' is in deprovisioning state and cannot "
+                "perform this operation.",
+            )
 
     def _get(self, p: dict[str, str]) -> Json:
         rid = rg_id(p)
@@ -80,9 +103,17 @@ class ResourceGroups:
 
     def delete(self, req: Request, p: dict[str, str]) -> Reply:
         rid = rg_id(p)
-        group = self.state.get(rid)
-        if group is None:
-            return Reply(204)
+        group = self._get(p)
+        forced = req.query.get("forcedeletiontypes")
+        if forced is not None:
+            asked = {t.strip().lower() for t in forced.split(",") if t.strip()}
+            if not asked or not asked <= FORCE_DELETABLE:
+                raise ArmError(
+                    400,
+                    "BadRequest",
+                    f"forceDeletionTypes '{forced}' is not supported; supported types are "
+                    "Microsoft.Compute/virtualMachines and Microsoft.Compute/virtualMachineScaleSets.",
+                )
         for key in self.state.under(rid):
             if self.state.pending_on(key):
                 raise ArmError(409, "Conflict", f"An operation is in progress on {key}.")
@@ -92,14 +123,19 @@ class ResourceGroups:
                 self.state.delete(key)
             self.state.delete(rid)
 
+        group["properties"]["provisioningState"] = "Deleting"
         op = self.state.start_operation(rid, on_done=done)
         return accepted(req, op, p["sub"], RESOURCES, group["location"])
 
     def list_groups(self, req: Request, p: dict[str, str]) -> Reply:
         prefix = f"/subscriptions/{p['sub']}/resourcegroups/".lower()
+        chosen = parse(req.query.get("$filter", ""))
         groups = [
             r
             for k, r in self.state.resources.items()
-            if k.startswith(prefix) and "/" not in k[len(prefix) :]
+            if k.startswith(prefix) and "/" not in k[len(prefix) :] and chosen.matches(r)
         ]
+        top = req.query.get("$top", "")
+        if top.isdigit():
+            groups = groups[: int(top)]
         return page(req, groups, self.state.settings.page_size)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
+from azlab.sandbox.arm.generic import GenericResources
 from azlab.sandbox.arm.network import Network
 from azlab.sandbox.arm.operations import Operations
 from azlab.sandbox.arm.providers import Providers
@@ -31,6 +33,7 @@ from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
 from azlab.sandbox.arm.storage import BlobBackend, KeysOnlyBackend, Storage
 from azlab.sandbox.arm.subscriptions import Subscriptions
+from azlab.sandbox.arm.tags import Tags
 from azlab.sandbox.arm.throttle import Throttle
 from azlab.sandbox.arm.tokens import TokenIssuer
 from azlab.sandbox.settings import Settings, throttle_scale
@@ -89,7 +92,9 @@ class ArmEmulator:
         self.routes: list[Route] = []
         self.tokens = TokenIssuer()
         self.compute = Compute(self.state, self.backend)
+        # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
+            Tags(self.state),
             ResourceGroups(self.state),
             Catalog(),
             Operations(self.state),
@@ -98,6 +103,7 @@ class ArmEmulator:
             self.compute,
             Subscriptions(self.state),
             Providers(self.state),
+            GenericResources(self.state),
         ):
             self.routes += provider.routes()
         # Served without a token, as ARM serves them.
@@ -197,7 +203,9 @@ class ArmEmulator:
         )
 
     async def _dispatch(self, request: web.Request) -> tuple[Reply, str]:
-        path = request.path.rstrip("/") or "/"
+        # Empty segments are dropped as ARM drops them: the generic API's empty
+        # `parentResourcePath` makes `.../Microsoft.Compute//virtualMachines/...`.
+        path = re.sub("/{2,}", "/", request.path).rstrip("/") or "/"
         public = match(self.public_routes, request.method, path)
         if public is not None:
             return self._public(request, *public)
@@ -243,7 +251,7 @@ class ArmEmulator:
         base = base_url(request)
         req = Request(
             request.method,
-            request.path.rstrip("/"),
+            path,
             {k.lower(): v for k, v in request.query.items()},
             body,
             base,
