@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.rest import HttpRequest
 
 from azlab.sandbox.pytest_plugin import Clients
 from azlab.sandbox.runner import Sandbox
@@ -67,6 +68,10 @@ def test_tags_of_a_group_and_of_the_subscription(sandbox: Sandbox, clients: Clie
         subscription, {"properties": {"tags": {"costcenter": "42"}}}
     ).result()
     assert tags.get_at_scope(subscription).properties.tags == {"costcenter": "42"}
+    answer = clients.resource.send_request(
+        HttpRequest("GET", f"{subscription}?api-version=2022-12-01")
+    )
+    assert answer.json()["tags"] == {"costcenter": "42"}  # the subscription's own tags
     with pytest.raises(ResourceNotFoundError):
         tags.get_at_scope(f"/subscriptions/{sandbox.subscription}/resourceGroups/nope")
 

@@ -13,8 +13,8 @@ from azlab.sandbox.pytest_plugin import Clients
 from tests.sandbox.test_arm_protocol import LINUX, network, nic, vm_body
 
 
-def details(c: Clients, rg: str, name: str) -> dict[str, str]:
-    vm = c.compute.virtual_machines.get(rg, name, expand="instanceView")
+def details(c: Clients, rg: str, name: str, expand: str = "instanceView") -> dict[str, str]:
+    vm = c.compute.virtual_machines.get(rg, name, expand=expand)
     private, public, macs = [], [], []
     for ref in vm.network_profile.network_interfaces:
         parts = parse_resource_id(ref.id)
@@ -75,3 +75,5 @@ def test_list_details_reads_power_state_and_addresses(clients: Clients) -> None:
     assert seen["vm1"]["publicIps"] == pip.ip_address and seen["vm2"]["publicIps"] == ""
     assert seen["vm1"]["privateIps"].startswith("10.0.0.")
     assert seen["vm1"]["privateIps"] != seen["vm2"]["privateIps"]
+    # `az vm show -d --include-user-data` expands two things at once.
+    assert details(clients, "rg1", "vm1", "instanceView,userData") == seen["vm1"]

@@ -107,7 +107,9 @@ class Compute:
     # virtual machines
     def get_vm(self, req: Request, p: dict[str, str]) -> Reply:
         vm = self._vm(p)
-        if req.query.get("$expand", "").lower() == "instanceview":
+        # `az vm show -d --include-user-data` asks for `instanceView,userData`.
+        expand = {e.strip().lower() for e in req.query.get("$expand", "").split(",")}
+        if "instanceview" in expand:
             return Reply(200, self.vms.with_view(vm))
         return Reply(200, vm)
 

@@ -16,6 +16,7 @@ from azlab.sandbox.arm.directory import (
 )
 from azlab.sandbox.arm.regions import REGIONS
 from azlab.sandbox.arm.routes import Route, route
+from azlab.sandbox.arm.tags import subscription_tags
 
 
 def subscription(sub: str) -> Json:
@@ -75,11 +76,14 @@ class Subscriptions:
         raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
 
     def list(self, req: Request, p: dict[str, str]) -> Reply:
-        subs = [subscription(s) for s in self.known()]
+        subs = [self._with_tags(s) for s in self.known()]
         return Reply(200, {"count": {"type": "Total", "value": len(subs)}, "value": subs})
 
     def get(self, req: Request, p: dict[str, str]) -> Reply:
-        return Reply(200, subscription(self._check(p["sub"])))
+        return Reply(200, self._with_tags(self._check(p["sub"])))
+
+    def _with_tags(self, sub: str) -> Json:
+        return {**subscription(sub), "tags": subscription_tags(self.state, sub)}
 
     def locations(self, req: Request, p: dict[str, str]) -> Reply:
         sub = self._check(p["sub"])

@@ -55,6 +55,11 @@ def checked(tags: object) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in tags.items()}
 
 
+def subscription_tags(state: State, sub: str) -> dict[str, str]:
+    """The tags written at the subscription's scope (the subscription's own `tags`)."""
+    return dict(state.private.get(f"/subscriptions/{sub}".lower(), {}).get("tags") or {})
+
+
 class Tags:
     def __init__(self, state: State) -> None:
         self.state = state
