@@ -20,6 +20,7 @@ from azlab.sandbox.arm.core import (
     Request,
     State,
     body_of,
+    id_key,
     not_found,
     page,
 )
@@ -57,7 +58,7 @@ def checked(tags: object) -> dict[str, str]:
 
 def subscription_tags(state: State, sub: str) -> dict[str, str]:
     """The tags written at the subscription's scope (the subscription's own `tags`)."""
-    return dict(state.private.get(f"/subscriptions/{sub}".lower(), {}).get("tags") or {})
+    return dict(state.private.get(id_key(f"/subscriptions/{sub}"), {}).get("tags") or {})
 
 
 class Tags:
