@@ -222,3 +222,21 @@ def test_public_ip_fields_and_its_ip_configuration(clients: Clients) -> None:
     vnet = clients.network.virtual_networks.get(RG, "vnet1")
     assert vnet.resource_guid and vnet.provisioning_state == "Succeeded"
     assert vnet.virtual_network_peerings == []
+
+
+def test_each_network_type_lists_across_the_subscriptions_groups(clients: Clients) -> None:
+    # `az vm list-ip-addresses` reads the subscription-wide public IP list (listAll).
+    for rg in ("rg1", "rg2"):
+        nic(clients, network(clients, rg), rg=rg)
+        make_pip = clients.network.public_ip_addresses.begin_create_or_update
+        make_pip(rg, f"pip-{rg}", {"location": "westus2", "sku": {"name": "Standard"}}).result()
+    make_nsg(clients)
+    pips = list(clients.network.public_ip_addresses.list_all())
+    assert sorted(p.name for p in pips) == ["pip-rg1", "pip-rg2"]
+    assert all(p.ip_address for p in pips)
+    assert len(list(clients.network.virtual_networks.list_all())) == 2
+    assert sorted(n.id.split("/")[4] for n in clients.network.network_interfaces.list_all()) == [
+        "rg1",
+        "rg2",
+    ]
+    assert [n.name for n in clients.network.network_security_groups.list_all()] == ["nsg1"]

@@ -25,6 +25,7 @@ RULE = NSG + "/securityrules/{rule}"
 DEFAULT_RULE = NSG + "/defaultsecurityrules/{rule}"
 PIP = NET + "/publicipaddresses/{name}"
 NIC = NET + "/networkinterfaces/{name}"
+SUBSCRIPTION_NET = "/subscriptions/{sub}/providers/microsoft.network"
 
 
 class Network:
@@ -52,6 +53,9 @@ class Network:
                 route("GET", template, self.get),
                 route("DELETE", template, delete),
                 route("GET", template.rsplit("/", 1)[0], self.list_resources),
+                route(
+                    "GET", SUBSCRIPTION_NET + "/" + template.split("/")[-2], self._list_all(model)
+                ),
             ]
         out += [
             route("GET", SUBNET, self.get_subnet),
@@ -103,6 +107,20 @@ class Network:
             [self._refresh(r) for r in self.state.children(rg_id(p), "providers/" + type_segment)],
             self.state.settings.page_size,
         )
+
+    def _list_all(self, model: NetworkModel) -> Handler:
+        """A type's list across the subscription's groups (listAll)."""
+
+        def handler(req: Request, p: dict[str, str]) -> Reply:
+            prefix = f"/subscriptions/{p['sub']}/".lower()
+            found = [
+                model.refresh(r)
+                for key, r in self.state.resources.items()
+                if key.startswith(prefix) and r.get("type") == model.type_name
+            ]
+            return page(req, found, self.state.settings.page_size)
+
+        return handler
 
     def _delete(self, model: NetworkModel) -> Handler:
         def handler(req: Request, p: dict[str, str]) -> Reply:
