@@ -19,9 +19,6 @@ class Command:
     save: str | None = None  # keep its stdout (stripped) under this placeholder name
 
 
-NO_TAGS = "no route for Microsoft.Resources/tags at a scope"
-NO_GENERIC_LIST = "no route for the generic resource list (GET /subscriptions/{sub}/resources)"
-
 RG = "/subscriptions/{sub}/resourceGroups/{rg}"
 VM_ID = RG + "/providers/Microsoft.Compute/virtualMachines/vm1"
 
@@ -148,11 +145,11 @@ COMMANDS: tuple[Command, ...] = (
         " --connection-string {connection_string}",
     ),
     # Tags and the generic resource API.
-    Command("az tag update --resource-id " + RG + " --operation Merge --tags cost=lab", NO_TAGS),
-    Command("az tag list --resource-id " + RG, NO_TAGS),
-    Command("az resource list -g {rg}", NO_GENERIC_LIST),
-    Command("az resource list --resource-type Microsoft.Compute/virtualMachines", NO_GENERIC_LIST),
-    Command("az resource list --tag owner=lab-team", NO_GENERIC_LIST),
+    Command("az tag update --resource-id " + RG + " --operation Merge --tags cost=lab"),
+    Command("az tag list --resource-id " + RG),
+    Command("az resource list -g {rg}"),
+    Command("az resource list --resource-type Microsoft.Compute/virtualMachines"),
+    Command("az resource list --tag owner=lab-team"),
     Command("az resource show --ids " + VM_ID),
     Command("az resource tag --ids " + VM_ID + " --tags role=dc tier=0 -i"),
     # Tidying up.
