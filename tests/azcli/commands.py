@@ -17,6 +17,7 @@ class Command:
     line: str  # shell-style; placeholders are filled after splitting, so values need no quoting
     expect_fail: str | None = None  # why it fails against the sandbox today; None: it works
     save: str | None = None  # keep its stdout (stripped) under this placeholder name
+    shows: str | None = None  # a working command's stdout holds this (placeholders filled)
 
 
 RG = "/subscriptions/{sub}/resourceGroups/{rg}"
@@ -28,7 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("az cloud set -n AzlabSandbox"),
     Command("az cloud show -n AzlabSandbox"),
     Command("az login --identity"),
-    Command("az account show"),
+    Command("az account show", shows="{sub}"),
     Command("az account list"),  # signed out, it lists no subscription and exits 0
     Command("az account set --subscription {sub}"),
     Command("az account list-locations"),
@@ -37,7 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("az group create -n {rg} -l {loc} --tags owner=lab-team"),
     Command("az group show -n {rg}"),
     Command("az group list"),
-    Command("az group exists -n {rg}"),
+    Command("az group exists -n {rg}", shows="true"),
     Command("az group update -n {rg} --set tags.env=lab"),
     # Networks, subnets, NSGs and their rules.
     Command(
@@ -57,7 +58,7 @@ COMMANDS: tuple[Command, ...] = (
         "az network nsg rule create -g {rg} --nsg-name nsg1 -n allow-rdp --priority 1000"
         " --access Allow --protocol Tcp --direction Inbound --destination-port-ranges 3389",
     ),
-    Command("az network nsg rule list -g {rg} --nsg-name nsg1"),
+    Command("az network nsg rule list -g {rg} --nsg-name nsg1", shows="allow-rdp"),
     Command("az network nsg rule show -g {rg} --nsg-name nsg1 -n allow-rdp"),
     Command("az network nsg show -g {rg} -n nsg1"),
     Command(
@@ -83,7 +84,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("az disk list -g {rg}"),
     Command("az disk update -g {rg} -n data1 --size-gb 64"),
     # Sizes, SKUs and images.
-    Command("az vm list-sizes -l {loc}"),
+    Command("az vm list-sizes -l {loc}", shows="Standard_B2ms"),
     Command("az vm list-skus -l {loc} --resource-type virtualMachines"),
     Command("az vm image list-offers -l {loc} -p MicrosoftWindowsServer"),
     Command("az vm image list-skus -l {loc} -p MicrosoftWindowsServer -f WindowsServer"),
@@ -97,6 +98,13 @@ COMMANDS: tuple[Command, ...] = (
     # VMs. `az vm create` deploys an ARM template, which the sandbox does not emulate; a VM is
     # created with `az rest`, as a user without templates would.
     Command(
+        "az vm create -g {rg} -n vm0 --image MicrosoftWindowsServer:WindowsServer:2022-datacenter:latest"
+        " --size Standard_B2s --admin-username labadmin --admin-password Sandbox-Only-Pw1!"
+        " --vnet-name vnet1 --subnet default --public-ip-address '' --nsg ''",
+        "it deploys an ARM template (Microsoft.Resources/deployments); template deployments are"
+        " out of the sandbox's scope",
+    ),
+    Command(
         "az rest --method put --url " + VM_ID + "?api-version=2024-07-01 --body @{vm_body}",
     ),
     Command("az vm wait -g {rg} -n vm1 --created"),
@@ -105,7 +113,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("az vm list -g {rg}"),
     Command("az vm list -d -g {rg}"),
     Command("az vm get-instance-view -g {rg} -n vm1"),
-    Command("az vm list-ip-addresses -g {rg} -n vm1"),
+    Command("az vm list-ip-addresses -g {rg} -n vm1", shows="pip1"),
     Command("az vm stop -g {rg} -n vm1"),
     Command("az vm deallocate -g {rg} -n vm1"),
     Command("az vm start -g {rg} -n vm1"),
@@ -136,7 +144,9 @@ COMMANDS: tuple[Command, ...] = (
         "az storage blob upload -c vhds -n notes.txt -f {upload_file}"
         " --connection-string {connection_string}",
     ),
-    Command("az storage blob list -c vhds --connection-string {connection_string}"),
+    Command(
+        "az storage blob list -c vhds --connection-string {connection_string}", shows="notes.txt"
+    ),
     Command(
         "az storage blob show -c vhds -n notes.txt --connection-string {connection_string}",
     ),
@@ -146,10 +156,10 @@ COMMANDS: tuple[Command, ...] = (
     ),
     # Tags and the generic resource API.
     Command("az tag update --resource-id " + RG + " --operation Merge --tags cost=lab"),
-    Command("az tag list --resource-id " + RG),
+    Command("az tag list --resource-id " + RG, shows="cost"),
     Command("az resource list -g {rg}"),
-    Command("az resource list --resource-type Microsoft.Compute/virtualMachines"),
-    Command("az resource list --tag owner=lab-team"),
+    Command("az resource list --resource-type Microsoft.Compute/virtualMachines", shows="vm1"),
+    Command("az resource list --tag role=dc", shows="vm1"),
     Command("az resource show --ids " + VM_ID),
     Command("az resource tag --ids " + VM_ID + " --tags role=dc tier=0 -i"),
     # Tidying up.

@@ -230,12 +230,15 @@ def run_all(az: Path, folder: Path, budget_s: float = BUDGET_S) -> list[Outcome]
                 error = f"killed: no answer in {seconds:.0f} s"
             elif done.code == 0:
                 error = ""
-                if command.save:
+                shows = _fill(command.shows, values) if command.shows else ""
+                if shows not in done.out:
+                    error = f"exit 0, but its output lacks {redact(shows, secrets)!r}"
+                elif command.save:
                     values[command.save] = secrets[command.save] = done.out.strip()
             else:
                 lines = [ln.strip() for ln in (done.err + done.out).splitlines() if ln.strip()]
                 error = redact(lines[0] if lines else f"exit {done.code}", secrets)[:160]
-            outcomes.append(Outcome(command, done.code == 0, error, seconds, refused))
+            outcomes.append(Outcome(command, done.code == 0 and not error, error, seconds, refused))
     return outcomes
 
 
