@@ -101,8 +101,8 @@ COMMANDS: tuple[Command, ...] = (
         "az vm create -g {rg} -n vm0 --image MicrosoftWindowsServer:WindowsServer:2022-datacenter:latest"
         " --size Standard_B2s --admin-username labadmin --admin-password Sandbox-Only-Pw1!"
         " --vnet-name vnet1 --subnet default --public-ip-address '' --nsg ''",
-        "it deploys an ARM template (Microsoft.Resources/deployments); template deployments are"
-        " out of the sandbox's scope",
+        "it deploys an ARM template, and the sandbox has no route for Microsoft.Resources/"
+        "deployments (template deployments are out of its scope); az then prints a traceback",
     ),
     Command(
         "az rest --method put --url " + VM_ID + "?api-version=2024-07-01 --body @{vm_body}",
