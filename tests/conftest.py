@@ -12,9 +12,9 @@ pytest_plugins = ["azlab.sandbox.pytest_plugin"]
 
 DEFAULT_MARKERS = "not soak and not azcli"  # pyproject's addopts
 LISTED = SCHEMA_GAPS.keys() | SUITE_GAPS.keys()
-# Where known_gaps.py was recorded against the sandbox as it is: an unlisted violation fails
-# the test there; elsewhere it is reported (AZLAB_SPEC_STRICT=1 fails it everywhere).
-STRICT = ("tests/spec/", "tests/sandbox/")
+# known_gaps.py is recorded over the whole suite (5,259 exchanges, none unlisted), so an
+# unlisted violation fails the test that caused it, wherever it is.
+STRICT = ("tests/",)
 
 
 @pytest.fixture(autouse=True)

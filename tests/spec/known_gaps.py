@@ -1,8 +1,8 @@
 """Where the sandbox is known to differ from Microsoft's REST specs today.
 
 Each entry is an expected failure (strict: once fixed, the entry must go), and
-anything not listed fails the test whose exchange broke the spec (in the directories
-tests/conftest.py's STRICT names; everywhere with AZLAB_SPEC_STRICT=1). EXAMPLE_GAPS
+anything not listed fails the test whose exchange broke the spec, anywhere in the
+suite (tests/conftest.py's STRICT). EXAMPLE_GAPS
 covers tests/spec/test_examples.py; SCHEMA_GAPS, the answers the spec tests' own
 exchanges show; SUITE_GAPS, those only the rest of the suite's exchanges show.
 Requests azlab sends are never listed: they must follow the specs.
