@@ -84,6 +84,10 @@ class IdentityCredential:
         token = self._cached[scopes] = _access_token(body)
         return token
 
+    def forget(self) -> None:
+        """Drop the cached tokens: Azure refused one as expired, so the next is fetched anew."""
+        self._cached.clear()
+
     async def close(self) -> None:
         return None
 

@@ -156,8 +156,9 @@ class AzureSession:
         from azure.mgmt.core.policies import (
             ARMHttpLoggingPolicy,
             AsyncARMAutoResourceProviderRegistrationPolicy,
-            AsyncARMChallengeAuthenticationPolicy,
         )
+
+        from azlab.azure.challenge import RenewingChallengePolicy
 
         chain: list[Any] = [
             core.RequestIdPolicy(),
@@ -168,7 +169,7 @@ class AzureSession:
             # The SDK's policy alone retries 429 and 5xx, honouring Retry-After; a bounded
             # total a little above its default rides out a throttled burst.
             core.AsyncRetryPolicy(retry_total=8),
-            AsyncARMChallengeAuthenticationPolicy(self.credential, SCOPE),
+            RenewingChallengePolicy(self.credential, SCOPE),
             core.SensitiveHeaderCleanupPolicy(),
         ]
         if logging.getLogger(_HTTP_LOGGER).isEnabledFor(logging.INFO):

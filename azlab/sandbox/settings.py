@@ -11,6 +11,31 @@ from azlab.sandbox.storage.gateway_settings import GatewaySettings
 
 
 @dataclass(frozen=True)
+class Outage:
+    """One region whose compute calls all fail for a while (sandbox clock seconds)."""
+
+    region: str  # as ARM spells locations: `eastus`
+    seconds: float
+    mode: str = "503"  # 503: answered ServiceUnavailable; timeout: held, then dropped
+
+    @property
+    def spec(self) -> str:
+        return f"{self.region}:{self.seconds:g}s@{self.mode}"
+
+
+def parse_outage(item: FaultItem) -> Outage:
+    """`eastus:10m@503` or `eastus:10m@timeout` (the mode defaults to 503)."""
+    region, _, duration = item.rate.partition(":")
+    mode = "503" if item.kind == "*" else item.kind
+    if not region or not duration or mode not in ("503", "timeout"):
+        raise UsageError(
+            f"fault {item.text!r}: write outage=REGION:DURATION[@503|@timeout], "
+            "such as outage=eastus:10m"
+        )
+    return Outage(region.replace(" ", "").lower(), parse_seconds(duration), mode)
+
+
+@dataclass(frozen=True)
 class Faults:
     """Injected failures. Rates are probabilities per request (0..1)."""
 
@@ -20,7 +45,21 @@ class Faults:
     drop: float = 0.0  # rate of connections closed without an answer
     allocation_failed_vms: frozenset[str] = frozenset()  # VM names whose start fails
     allocation_failed_rate: float = 0.0
+    outages: tuple[Outage, ...] = ()
+    outage_retry_after: float = 0.0  # Retry-After of an outage's 503s; 0: none
+    outage_hang: float = 30.0  # seconds an outage's `timeout` holds a call before dropping it
     seed: int = 7
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> Faults:
+        """The inverse of `as_dict`."""
+        known = dict(value)
+        outages = tuple(
+            o if isinstance(o, Outage) else parse_outage(_outage_item(str(o)))
+            for o in known.pop("outages", ())
+        )
+        vms = frozenset(known.pop("allocation_failed_vms", ()))
+        return cls(**known, outages=outages, allocation_failed_vms=vms)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -29,13 +68,22 @@ class Faults:
             "drop": self.drop,
             "allocation_failed_vms": sorted(self.allocation_failed_vms),
             "allocation_failed_rate": self.allocation_failed_rate,
+            "outages": [o.spec for o in self.outages],
+            "outage_retry_after": self.outage_retry_after,
+            "outage_hang": self.outage_hang,
             "seed": self.seed,
         }
 
 
 def parse_faults(spec: str) -> Faults:
-    """`500=0.1@write,503=0.05,drop=0.01,allocation=dc01|sql01,allocation-rate=0.2,seed=3`."""
+    """`500=0.1@write,503=0.05,drop=0.01,allocation=dc01|sql01,allocation-rate=0.2,seed=3`,
+    `outage=eastus:10m[@503|@timeout],outage-retry-after=1,outage-hang=2s`."""
     return parse_fault_spec(spec, Faults(), _add_fault)
+
+
+def _outage_item(text: str) -> FaultItem:
+    rate, _, kind = text.partition("@")
+    return FaultItem(f"outage={text}", "outage", text, rate, kind or "*")
 
 
 def _add_fault(faults: Faults, item: FaultItem) -> Faults:
@@ -50,10 +98,17 @@ def _add_fault(faults: Faults, item: FaultItem) -> Faults:
         return replace(faults, allocation_failed_vms=vms)
     if item.name == "allocation-rate":
         return replace(faults, allocation_failed_rate=float(item.value))
+    if item.name == "outage":
+        return replace(faults, outages=(*faults.outages, parse_outage(item)))
+    if item.name == "outage-retry-after":
+        return replace(faults, outage_retry_after=parse_seconds(item.value))
+    if item.name == "outage-hang":
+        return replace(faults, outage_hang=parse_seconds(item.value))
     if item.name == "seed":
         return replace(faults, seed=int(item.value))
     raise UsageError(
-        f"unknown fault {item.name!r}: use 500, 503, drop, allocation, allocation-rate, seed"
+        f"unknown fault {item.name!r}: use 500, 503, drop, allocation, allocation-rate, "
+        "outage, outage-retry-after, outage-hang, seed"
     )
 
 
@@ -63,6 +118,7 @@ class Settings:
     op_time: float = 0.0  # seconds a long-running operation or power transition takes
     page_size: int = 100
     throttle: str = "off"  # off | azure | xN (Azure's limits scaled by N)
+    token_lifetime: float = 0.0  # seconds the tokens it issues last at most; 0: a day
     faults: Faults = field(default_factory=Faults)
     storage: GatewaySettings = field(default_factory=GatewaySettings)
 
@@ -78,8 +134,10 @@ class Settings:
             elif key == "throttle":
                 throttle_scale(str(value))
                 updated = replace(updated, throttle=str(value))
+            elif key == "token_lifetime":
+                updated = replace(updated, token_lifetime=max(0.0, parse_seconds(value)))
             elif key == "faults":
-                faults = parse_faults(value) if isinstance(value, str) else Faults(**value)
+                faults = parse_faults(value) if isinstance(value, str) else Faults.from_dict(value)
                 updated = replace(updated, faults=faults)
             elif key in ("copy_speed", "blob_limits", "storage_faults"):
                 updated = replace(updated, storage=updated.storage.with_changes({key: value}))
@@ -93,6 +151,7 @@ class Settings:
             "op_time": self.op_time,
             "page_size": self.page_size,
             "throttle": self.throttle,
+            "token_lifetime": self.token_lifetime,
             "faults": self.faults.as_dict(),
             **self.storage.as_dict(),
         }

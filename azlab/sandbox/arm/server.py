@@ -28,6 +28,7 @@ from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.generic import GenericResources
 from azlab.sandbox.arm.network import Network
 from azlab.sandbox.arm.operations import Operations
+from azlab.sandbox.arm.outage import Outages
 from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
@@ -88,9 +89,10 @@ class ArmEmulator:
         self._dirty = False
         self.random = random.Random(self.settings.faults.seed)
         self.throttle: Throttle | None = None
+        self.tokens = TokenIssuer()
+        self.outages = Outages()
         self.apply_settings(self.settings)
         self.routes: list[Route] = []
-        self.tokens = TokenIssuer()
         self.compute = Compute(self.state, self.backend)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
@@ -125,6 +127,8 @@ class ArmEmulator:
         elif self.throttle is None or self.throttle.scale != scale:
             self.throttle = Throttle(scale)
         self.random.seed(settings.faults.seed)
+        self.tokens.max_lifetime = settings.token_lifetime
+        self.outages.configure(settings.faults, self.state.now())
         configure = getattr(self.backend, "configure", None)
         if configure is not None:
             configure(settings.storage)
@@ -248,6 +252,7 @@ class ArmEmulator:
                     raise ArmError(
                         400, "InvalidRequestContent", "The request content is not valid JSON."
                     ) from None
+        await self.outages.check(request, path, body, self.state, self.settings.faults)
         base = base_url(request)
         req = Request(
             request.method,
@@ -333,6 +338,10 @@ class ArmEmulator:
                 except Exception as exc:
                     return web.json_response({"error": str(exc)}, status=400)
             return web.json_response(self.settings.as_dict())
+        if action == "tokens" and request.method == "POST":
+            if body.get("expire") == "all":
+                self.tokens.expire_all()
+            return web.json_response({"expired_at": self.tokens.expired_at})
         if action == "health":
             return web.json_response({"ok": True})
         return web.json_response({"error": f"unknown control action {action!r}"}, status=404)

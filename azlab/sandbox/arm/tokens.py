@@ -4,7 +4,9 @@ The key is made on first use, so a sandbox that never signs anyone in pays
 nothing for it. Expiry is judged by the wall clock, not the sandbox clock:
 clients compare it with theirs, and tests move the sandbox clock by days.
 A token seen once is remembered until it expires, so checking it again costs
-a dictionary lookup.
+a dictionary lookup. Tests make tokens short-lived (`max_lifetime`), or end
+every token issued so far at once (`expire_all`), as an hour running out
+would, to see that clients fetch new ones.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ class TokenRejected(Exception):
 @dataclass(frozen=True)
 class Claims:
     audience: str
-    expires: int
+    expires: float
     object_id: str
+    issued: float = 0.0
 
 
 def _b64(data: bytes) -> str:
@@ -67,6 +70,8 @@ class TokenIssuer:
         self._key: rsa.RSAPrivateKey | None = None
         self.key_id = secrets.token_hex(16)
         self._verified: dict[str, Claims] = {}
+        self.max_lifetime = 0.0  # seconds; 0: as long as asked
+        self.expired_at = 0.0  # tokens issued before this (epoch seconds) have expired
 
     @property
     def key(self) -> rsa.RSAPrivateKey:
@@ -84,7 +89,10 @@ class TokenIssuer:
         extra: Json | None = None,
     ) -> tuple[str, int]:
         """A signed token for `audience`, and when it expires (epoch seconds)."""
-        now = int(time.time())
+        issued = time.time()
+        now = int(issued)
+        if self.max_lifetime:
+            lifetime = min(lifetime, max(1, int(self.max_lifetime)))
         expires = now + lifetime
         header = {"typ": "JWT", "alg": "RS256", "kid": self.key_id, "x5t": self.key_id}
         claims: Json = {
@@ -108,8 +116,12 @@ class TokenIssuer:
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         token = f"{signing_input}.{_b64(signature)}"
-        self._remember(token, Claims(audience, expires, object_id))
+        self._remember(token, Claims(audience, expires, object_id, issued))
         return token, expires
+
+    def expire_all(self) -> None:
+        """Every token issued until now is expired from now on."""
+        self.expired_at = time.time()
 
     def _remember(self, token: str, claims: Claims) -> None:
         if len(self._verified) >= _REMEMBERED:
@@ -123,11 +135,14 @@ class TokenIssuer:
             claims = self._verify(token)
             self._remember(token, claims)
         now = time.time()
-        if claims.expires <= now:
+        expires = claims.expires
+        if claims.issued < self.expired_at:
+            expires = min(expires, self.expired_at)
+        if expires <= now:
             self._verified.pop(token, None)
             raise TokenRejected(
                 "ExpiredAuthenticationToken",
-                f"The access token expiry UTC time '{_utc(claims.expires)}' is earlier than "
+                f"The access token expiry UTC time '{_utc(expires)}' is earlier than "
                 f"current UTC time '{_utc(now)}'.",
                 "The access token has expired.",
             )
@@ -162,7 +177,12 @@ class TokenIssuer:
             raise _invalid() from None
         if not isinstance(payload, dict) or payload.get("iss") != ISSUER:
             raise _invalid()
-        return Claims(str(payload.get("aud", "")), int(payload.get("exp", 0)), str(payload["oid"]))
+        return Claims(
+            str(payload.get("aud", "")),
+            int(payload.get("exp", 0)),
+            str(payload["oid"]),
+            float(payload.get("iat", 0)),
+        )
 
     def jwks(self) -> Json:
         """The signing key as a JSON Web Key Set, as an OpenID discovery document links it."""

@@ -1,0 +1,124 @@
+"""One region's outage stays in that region: East US answers 503 to every compute call for
+ten sandbox minutes while West US 2 works.
+
+tick starts the healthy region's groups on time and reports the other's VMs not done,
+with Azure's reason; nothing is reported done that is not; the next tick after the outage
+catches up. apply builds what does not need the region and finishes once it is back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from azlab.cli.main import main
+from azlab.sandbox.runner import Sandbox
+from azlab.sandbox.settings import Settings
+from tests.reliability.support import EVENING, MORNING, Figures, power_states
+
+PLAN = Path(__file__).resolve().parent / "plans" / "tworegions.yaml"
+RG = "rg-tworegions"
+WEST = {"wdc01", "wdb01", "wapp01"}
+EAST = {"edc01", "eapp01"}
+OUTAGE = "outage=eastus:10m,outage-retry-after=0.2"
+
+
+@pytest.fixture
+def lab(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    monkeypatch.setenv("LAB_SSH_KEY", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIReliabilityTests")
+    monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
+    return sandbox
+
+
+def azlab_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main([*argv, "--output", "json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out[: out.rindex("}") + 1]) if "}" in out else {}
+
+
+def _outage(sandbox: Sandbox) -> None:
+    sandbox.emulator.apply_settings(
+        Settings(page_size=5, op_time=0.2).with_changes({"faults": OUTAGE})
+    )
+
+
+def _end_outage(sandbox: Sandbox) -> None:
+    sandbox.emulator.state.clock_offset += 11 * 60  # ten sandbox minutes and a bit
+
+
+def test_tick_acts_on_the_healthy_region_and_catches_up_after_the_outage(
+    lab: Sandbox, capsys: pytest.CaptureFixture[str], figures: Figures
+) -> None:
+    assert main(["apply", str(PLAN), "--yes"]) == 0
+    code, _ = azlab_json(capsys, "tick", str(PLAN), "--at", EVENING)
+    assert code == 0 and set(power_states(lab, RG).values()) == {"deallocated"}
+
+    _outage(lab)
+    lab.emulator.log.clear()
+    began = time.time() + lab.emulator.state.clock_offset
+    code, report = azlab_json(capsys, "tick", str(PLAN), "--at", MORNING, "--deadline", "60s")
+    tick_seconds = time.time() + lab.emulator.state.clock_offset - began
+    assert code == 1 and not report["ok"], report
+    results = {v["vm"]: v for v in report["vms"]}
+    assert {v for v in WEST if results[v]["result"] == "done"} == WEST, results
+    for vm in EAST:
+        assert results[vm]["result"] in ("failed", "blocked"), results[vm]
+    # The first VM of each east tier is refused with Azure's reason, named in the report.
+    assert results["edc01"]["result"] == "failed"
+    assert "unavailable in region 'eastus'" in results["edc01"]["detail"], results["edc01"]
+    states = power_states(lab, RG)
+    assert {vm for vm, s in states.items() if s == "running"} == WEST, states
+    # On time: the healthy region's starts went out at once, not after the east's retries.
+    starts = [r for r in lab.emulator.log if r.method == "POST" and r.path.endswith("/start")]
+    west_started = max(r.at for r in starts if r.path.split("/")[-2] in WEST and r.status == 202)
+    east_refused = [r for r in starts if r.path.split("/")[-2] in EAST and r.status == 503]
+    assert east_refused, "the outage refused no east start"
+    healthy_seconds = west_started - began
+
+    _end_outage(lab)
+    code, after = azlab_json(capsys, "tick", str(PLAN), "--at", MORNING)
+    assert code == 0 and after["ok"], after
+    again = {v["vm"]: v["result"] for v in after["vms"]}
+    assert {v for v in EAST if again[v] == "done"} == EAST, again
+    assert {v for v in WEST if again[v] == "already"} == WEST, again
+    assert set(power_states(lab, RG).values()) == {"running"}
+    figures.add(
+        "outage tick (east down, west on time)",
+        seconds=tick_seconds,
+        healthy_started_s=round(healthy_seconds, 2),
+        east_refusals=len(east_refused),
+    )
+    assert healthy_seconds < 5, (
+        f"the healthy region's last start went out after {healthy_seconds:.1f}s"
+    )
+
+
+def test_apply_builds_the_healthy_region_and_finishes_after_the_outage(
+    lab: Sandbox, capsys: pytest.CaptureFixture[str], figures: Figures
+) -> None:
+    _outage(lab)
+    began = time.monotonic()
+    code, report = azlab_json(capsys, "apply", str(PLAN), "--yes")
+    seconds = time.monotonic() - began
+    assert code != 0 and not report["ok"], report
+    outcomes = {(o["kind"], o["name"]): o for o in report["outcomes"]}
+    for vm in WEST:
+        assert outcomes[("vm", vm)]["status"] == "done", outcomes[("vm", vm)]
+    for vm in EAST:
+        assert outcomes[("vm", vm)]["status"] == "failed", outcomes[("vm", vm)]
+        assert "unavailable in region 'eastus'" in outcomes[("vm", vm)]["error"]
+    states = power_states(lab, RG)  # lists span regions and still answer
+    assert set(states) >= WEST and not (EAST & set(states)), states
+    assert {states[v] for v in WEST} == {"running"}
+    _end_outage(lab)
+    code, _ = azlab_json(capsys, "apply", str(PLAN), "--yes")
+    assert code == 0
+    code, _ = azlab_json(capsys, "plan", str(PLAN), "--detailed-exitcode")
+    assert code == 0
+    assert set(power_states(lab, RG).values()) == {"running"} and len(power_states(lab, RG)) == 5
+    figures.add("outage apply (east down)", seconds=seconds)
