@@ -73,6 +73,15 @@ def _in_throwaway_sandbox(args: list[str]) -> int:
 
 
 def _run(args: list[str]) -> int:
+    from azlab.cli.streams import redacted_output
+    from azlab.redact import forget_all
+
+    forget_all()
+    with redacted_output():
+        return _run_redacted(args)
+
+
+def _run_redacted(args: list[str]) -> int:
     from azlab.cli.logs import configure_logging
 
     configure_logging()

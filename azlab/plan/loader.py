@@ -1,4 +1,4 @@
-"""Read a plan file: YAML with positions, `${VAR}` substitution, the schema, then every lint.
+"""Read a plan file: YAML with positions, `${NAME}` substitution, the schema, then every lint.
 
 `check_plan` never raises for a problem in the plan: it returns findings.
 `load_plan` returns the typed plan, or raises `PlanError` listing the errors.
@@ -6,20 +6,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from azlab import redact
 from azlab.errors import PlanError
 from azlab.plan.context import LintContext
 from azlab.plan.findings import Finding, Severity, errors
 from azlab.plan.lints import RULES
 from azlab.plan.model import Plan
-from azlab.plan.secrets import secret_keys, substitute
+from azlab.plan.secrets import secret_keys
 from azlab.plan.source import Document, PathKey, YamlSyntaxError, position, read_yaml
+from azlab.plan.variables import Substitution, substitute
 
 # Where each kind of named resource sits in the file, for messages that cite a line.
 _NAMED = {
@@ -150,24 +153,30 @@ def _read(
                 "(password_env, ssh_key_env) or a key file (ssh_key_file) instead",
             )
         )
-    for at, var in substitute(doc.data, env):
-        line, col = position(doc, at)
-        severity: Severity = "error" if require_env else "warning"
-        findings.append(
-            Finding(name, line, col, severity, "AZL071", f"environment variable {var} is not set")
-        )
+    substituted = substitute(doc.data, os.environ if env is None else env, require_env=require_env)
+    for name_, value in substituted.secrets.items():
+        redact.remember(value, f"${{{name_}}}")
+    for problem in substituted.problems:
+        line, col = position(doc, problem.at, value=not problem.key)
+        severity: Severity = "error" if problem.error else "warning"
+        findings.append(Finding(name, line, col, severity, problem.code, problem.message))
 
     try:
         plan = Plan.model_validate(doc.data)
     except ValidationError as exc:
         findings += _schema_findings(name, doc, exc, secret_paths)
-        return None, sorted(findings)
+        return None, _hidden(findings, substituted)
     ctx = LintContext(plan, doc, name)
     for rule in RULES:
         rule(ctx)
-    findings += ctx.findings
-    findings = sorted(set(findings))
+    findings = _hidden(findings + ctx.findings, substituted)
     return LoadedPlan(path, plan, doc, findings), findings
+
+
+def _hidden(findings: list[Finding], substituted: Substitution) -> list[Finding]:
+    """Sorted, and each message shows a substituted field as the file writes it (`${NAME}`)."""
+    shown = {replace(f, message=substituted.hide(f.message)) for f in findings}
+    return sorted(shown)
 
 
 def _schema_findings(

@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from azlab.plan.durations import PATTERN as DURATION_PATTERN
 from azlab.plan.durations import parse_duration
@@ -141,12 +148,30 @@ class Group(_Strict):
     vms: list[Vm] = []
 
 
+VarName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Variable(_Strict):
+    """A variable the plan reads from the environment, for `${NAME}` in the fields that take it."""
+
+    secret: bool = Field(
+        False, description="Never shown: output writes ${NAME} wherever the value would be"
+    )
+    default: str | None = Field(None, description="Used when the variable is unset (plain only)")
+    description: str | None = None
+
+
 class Plan(_Strict):
     version: Literal[1]
     name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
     subscription: str
     resource_group: str
     location: str
+    vars: dict[VarName, Variable | None] = Field(
+        {},
+        description="Variables `${NAME}` may name: NAME: {} or NAME: {secret: true}",
+        json_schema_extra={"additionalProperties": False},
+    )
     tags: dict[str, str] = {}
     naming: Naming | None = None
     networks: list[Network] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from azlab import redact
 from azlab.azure.busy import when_free
 from azlab.azure.errors import azure_errors
 from azlab.azure.power import power_states
@@ -146,6 +147,7 @@ def _vm_secrets(vm: Vm, env: Mapping[str, str]) -> VmSecrets:
                 f"vm {vm.name}: the admin password variable {admin.password_env} is not set",
                 hint=f"export {admin.password_env}=... before apply",
             )
+        redact.remember(value, f"${{{admin.password_env}}}")
         return VmSecrets(password=value)
     if admin.ssh_key_env:
         value = env.get(admin.ssh_key_env)

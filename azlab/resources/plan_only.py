@@ -18,6 +18,8 @@ _NAMING = "a name pattern `azlab validate` checks (AZL045), as a warning"
 PLAN_ONLY: dict[str, str] = {
     "version": "the plan file format's version",
     "subscription": "the subscription every request goes to (in the URL), not a property",
+    "vars": "the variables `${NAME}` may name; their values reach Azure through the fields "
+    "that name them",
     "naming.network": _NAMING,
     "naming.subnet": _NAMING,
     "naming.storage_account": _NAMING,

@@ -66,6 +66,8 @@ def _another(schema: dict[str, Any], old: Any) -> Any:
         return value + 1 if value + 1 <= schema.get("maximum", value + 1) else value - 1
     if kind == "boolean":
         return not old
+    if kind == "object" and "patternProperties" in schema:  # vars: each entry may be empty
+        return {**(old or {}), "walked": None}
     if kind == "object":
         return {**(old or {}), "walked": "yes"}
     if schema.get("format") == "date":

@@ -14,7 +14,9 @@ AZL052 malformed days         AZL053 start and stop clash  AZL054 runs while dep
 AZL055 starts, never stops    AZL056 bad enforce          AZL060 port used twice
 AZL061 keepalive too long     AZL062 management port open  AZL063 idle timeout out of range
 AZL070 literal secret         AZL071 unset ${VAR}         AZL072 admin sign-in missing
-AZL073 windows without password  AZL080 malformed image
+AZL073 windows without password  AZL074 undeclared variable  AZL075 field takes no variables
+AZL076 secret in a name or path  AZL077 credential declared plain  AZL078 malformed ${...}
+AZL079 secret too short       AZL080 malformed image
 """
 
 from __future__ import annotations

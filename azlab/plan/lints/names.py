@@ -24,7 +24,7 @@ def azure_names(ctx: LintContext) -> None:
     if "${" not in plan.subscription and not GUID.match(plan.subscription):
         ctx.error(
             "AZL003",
-            f"subscription {plan.subscription!r} is not a GUID; write a GUID or ${{VAR}}",
+            f"subscription {plan.subscription!r} is not a GUID; write a GUID or ${{NAME}}",
             "subscription",
         )
     if not RESOURCE_GROUP.match(plan.resource_group) or plan.resource_group.endswith("."):
