@@ -33,6 +33,7 @@ from azlab.power.queue import enqueue_tick
 from azlab.power.worker import Disposal, Worker, shifted_clock
 from azlab.power_state import PowerState
 from azlab.redact import redact
+from azlab.schedule.events import skipped_days
 from azlab.schedule.forecast import next_transitions, week_figures
 from azlab.schedule.model import from_plan
 from azlab.schedule.overrides import hold_value
@@ -357,6 +358,12 @@ def schedule_show(
                     }
                     for e in next_transitions(model, now, days)
                 ],
+                "skips": [
+                    {"date": day.isoformat(), "reason": reason}
+                    for day, reason in skipped_days(
+                        model, local_now.date(), local_now.date() + timedelta(days=days)
+                    )
+                ],
                 "week": {
                     "starts": monday.isoformat(),
                     "hours": week.hours,
@@ -383,3 +390,5 @@ def schedule_show(
             local_time = t["local"].replace("T", " ")
             utc_time = t["utc"].replace("T", " ")[:16]
             out.print(f"    {t['kind']:<5} {local_time} local   {utc_time} UTC")
+        for skip in row["skips"]:
+            out.print(f"    skips {skip['date']}: no start ({skip['reason']})")

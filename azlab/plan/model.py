@@ -79,13 +79,82 @@ class Rule(_Strict):
     )
 
 
+class Skip(_Strict):
+    """Local dates on which start events do not fire: explicit dates and holiday calendars."""
+
+    dates: list[date] = []
+    holidays: list[str] = []
+
+
+def _codes(found: object) -> list[object]:
+    return list(found) if isinstance(found, list) else [found]
+
+
+def _skip(value: object) -> object:
+    """`skip:` as a list of dates and {holidays: ...} items, or as one mapping, made a Skip."""
+    if isinstance(value, dict):
+        if "holidays" in value:
+            return {**value, "holidays": _codes(value["holidays"])}
+        return value
+    if not isinstance(value, list):
+        return value
+    dates: list[object] = []
+    codes: list[object] = []
+    for item in value:
+        if isinstance(item, dict) and set(item) == {"holidays"}:
+            codes += _codes(item["holidays"])
+        else:
+            dates.append(item)
+    return {"dates": dates, "holidays": codes}
+
+
+_DATES = {"type": "array", "items": {"type": "string", "format": "date"}}
+_CODES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+SkipField = Annotated[
+    Skip,
+    BeforeValidator(_skip),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {"type": "string", "format": "date"},
+                            {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["holidays"],
+                                "properties": {"holidays": _CODES},
+                            },
+                        ]
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "dates": _DATES,
+                        "holidays": _CODES,
+                    },
+                },
+            ]
+        }
+    ),
+]
+
+
 class Schedule(_Strict):
     name: Name
     timezone: str = Field(description="IANA time zone, e.g. Europe/London")
     start: list[Rule] = []
     stop: list[Rule] = []
     enforce: str = Field("always", description="always, or a duration such as 2h")
-    skip: list[date] = Field([], description="Local dates on which start events do not fire")
+    skip: SkipField = Field(
+        Skip(),
+        description="Local dates on which start events do not fire: a list of dates and "
+        "{holidays: US-CA} items, or {dates: [...], holidays: US-CA}",
+    )
 
 
 class OsDisk(_Strict):

@@ -33,7 +33,7 @@ PLAN_ONLY: dict[str, str] = {
     "schedules[].stop[].days": _SCHEDULE,
     "schedules[].enforce": "how long `azlab tick` keeps correcting a VM someone else started or "
     "stopped",
-    "schedules[].skip[]": "dates on which `azlab tick` starts nothing",
+    "schedules[].skip": "dates and holiday calendars on which `azlab tick` starts nothing",
     "groups[].schedule": _SCHEDULE,
     "groups[].depends_on[]": "the order `azlab tick` and `azlab migrate` start and stop groups in",
     "groups[].vms[].tier": "the order VMs start and stop in within a group",

@@ -32,6 +32,7 @@ class Schedule:
     rules: tuple[Rule, ...]
     enforce: timedelta | None = None  # None: always
     skip: frozenset[date] = frozenset()
+    holidays: tuple[str, ...] = ()  # calendar codes such as US-CA, see schedule/holidays.py
 
 
 def parse_days(days: str | list[str]) -> frozenset[int]:
@@ -51,5 +52,10 @@ def from_plan(schedule: plan_model.Schedule) -> Schedule:
             rules.append(Rule(kind, time(hh, mm), parse_days(rule.days)))
     enforce = None if schedule.enforce == "always" else parse_duration(schedule.enforce)
     return Schedule(
-        schedule.name, schedule.timezone, tuple(rules), enforce, frozenset(schedule.skip)
+        schedule.name,
+        schedule.timezone,
+        tuple(rules),
+        enforce,
+        frozenset(schedule.skip.dates),
+        tuple(schedule.skip.holidays),
     )

@@ -72,6 +72,8 @@ def _another(schema: dict[str, Any], old: Any) -> Any:
         return {**(old or {}), "walked": "yes"}
     if schema.get("format") == "date":
         return date(2031, 1, 2) if old != date(2031, 1, 2) else date(2031, 1, 3)
+    if "oneOf" in schema:  # skip: a list of dates and calendars, or one mapping
+        return [*(old or []), date(2031, 1, 2)]
     if "anyOf" in schema:
         return ["mon"] if isinstance(old, str) else "weekends"
     pattern = schema.get("pattern")

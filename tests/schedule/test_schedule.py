@@ -220,3 +220,44 @@ def test_exclude_and_hold_tags() -> None:
     assert override({"azlab-hold-until": hold_value(now - timedelta(minutes=1))}, now) is None
     assert override({"azlab-hold-until": "tomorrow"}, now) is None
     assert override({}, now) is None
+
+
+def test_holiday_calendars_cancel_starts_and_name_the_holiday() -> None:
+    from dataclasses import replace
+
+    from azlab.schedule.events import skip_reason, skipped_days
+
+    zone = "America/Los_Angeles"
+    schedule = replace(office(zone, skip=frozenset({date(2026, 12, 24)})), holidays=("US-CA",))
+    # Thanksgiving (Thu 26 Nov 2026) and the day after, a California state holiday.
+    assert desired_state(schedule, local(zone, 2026, 11, 26, 10, 0)).power == PowerState.DEALLOCATED
+    assert desired_state(schedule, local(zone, 2026, 11, 27, 10, 0)).power == PowerState.DEALLOCATED
+    assert desired_state(schedule, local(zone, 2026, 11, 25, 10, 0)).power == PowerState.RUNNING
+    assert skip_reason(schedule, date(2026, 11, 26)) == "Thanksgiving Day (US-CA)"
+    assert skip_reason(schedule, date(2026, 12, 24)) == "skip date"
+    days = skipped_days(schedule, date(2026, 12, 20), date(2026, 12, 31))
+    # Weekdays only (the start rule's days): the 24th by date, the 25th by calendar.
+    assert [(d.isoformat(), r) for d, r in days] == [
+        ("2026-12-24", "skip date"),
+        ("2026-12-25", "Christmas Day (US-CA)"),
+    ]
+    # A subdivision's own holiday: Cesar Chavez Day is California's, not the nation's.
+    national = replace(schedule, holidays=("US",))
+    assert skip_reason(schedule, date(2026, 3, 31)) == "Cesar Chavez Day (US-CA)"
+    assert skip_reason(national, date(2026, 3, 31)) is None
+
+
+def test_plan_skip_accepts_dates_and_calendars_in_either_form() -> None:
+    from azlab.plan.model import Schedule as PlanSchedule
+    from azlab.schedule.model import from_plan
+
+    listed = PlanSchedule.model_validate(
+        {"name": "o", "timezone": "UTC", "skip": [date(2026, 12, 24), {"holidays": "US-CA"}]}
+    )
+    mapped = PlanSchedule.model_validate(
+        {"name": "o", "timezone": "UTC", "skip": {"dates": ["2026-12-24"], "holidays": ["US-CA"]}}
+    )
+    for plan_schedule in (listed, mapped):
+        model = from_plan(plan_schedule)
+        assert model.skip == frozenset({date(2026, 12, 24)})
+        assert model.holidays == ("US-CA",)

@@ -11,7 +11,8 @@ AZL040 storage account name   AZL041 container name       AZL042 resource group 
 AZL043 network/subnet name    AZL044 VM name              AZL045 naming pattern (warning)
 AZL046 bad naming regex       AZL050 unknown time zone    AZL051 malformed time
 AZL052 malformed days         AZL053 start and stop clash  AZL054 runs while dependency is off
-AZL055 starts, never stops    AZL056 bad enforce          AZL060 port used twice
+AZL055 starts, never stops    AZL056 bad enforce          AZL057 unknown holiday calendar
+AZL060 port used twice
 AZL061 keepalive too long     AZL062 management port open  AZL063 idle timeout out of range
 AZL070 literal secret         AZL071 unset ${VAR}         AZL072 admin sign-in missing
 AZL073 windows without password  AZL074 undeclared variable  AZL075 field takes no variables

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from azlab.plan.calendars import problem as calendar_problem
 from azlab.plan.context import LintContext
 from azlab.plan.context import Rule as LintRule
 from azlab.plan.durations import parse_duration
@@ -53,6 +54,16 @@ def schedule_fields(ctx: LintContext) -> None:
                     "schedules",
                     si,
                     "enforce",
+                )
+        for code in schedule.skip.holidays:
+            why = calendar_problem(code)
+            if why is not None:
+                ctx.error(
+                    "AZL057",
+                    f"schedule {schedule.name!r}: skip holidays {code!r}: {why}",
+                    "schedules",
+                    si,
+                    "skip",
                 )
         minutes: dict[tuple[int, str], str] = {}
         for kind in ("start", "stop"):
