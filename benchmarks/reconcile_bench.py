@@ -37,7 +37,7 @@ async def apply(path: Path, parallelism: int = PARALLELISM) -> tuple[float, Any,
     target = Target.from_env(loaded.plan.subscription)
     async with AzureSession(target) as session:
         view = await engine.preview(session, loaded.plan)
-        secrets = engine.resolve_secrets(loaded.plan, view.pending)
+        secrets = engine.resolve_secrets(loaded, view.pending)
         tasks = engine.apply_tasks(session, view, secrets)
         start = time.perf_counter()
         report = await engine.run(tasks, parallelism=parallelism)

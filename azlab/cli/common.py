@@ -35,6 +35,12 @@ SUBSCRIPTION_OPTION = typer.Option(
     help="Subscription id; overrides AZURE_SUBSCRIPTION_ID and the plan.",
 )
 PLAN_ARGUMENT = typer.Argument(..., help="Plan file (YAML).", exists=False)
+ALLOW_KEY_PATH_OPTION = typer.Option(
+    [],
+    "--allow-key-path",
+    help="Also read ssh_key_file from this file or folder (besides the plan's folder and "
+    "~/.ssh); repeatable.",
+)
 
 
 def console() -> Console:
@@ -50,13 +56,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def load(path: Path, *, require_env: bool = True) -> LoadedPlan:
-    """The typed plan with its locations; plan errors become one PlanError."""
+def load(
+    path: Path, *, require_env: bool = True, allow_key_paths: list[Path] | None = None
+) -> LoadedPlan:
+    """The typed plan with its locations; plan errors become one PlanError.
+
+    With `allow_key_paths` (the commands that read key files), ssh_key_file is checked too.
+    """
     from azlab.plan import load_plan
 
     if not path.exists():
         raise UsageError(f"{path}: no such plan file")
-    return load_plan(path, require_env=require_env)
+    return load_plan(path, require_env=require_env, allow_key_paths=allow_key_paths)
 
 
 def target_for(plan: Plan | None, subscription: str | None) -> Target:

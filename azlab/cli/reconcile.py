@@ -12,6 +12,7 @@ from rich.table import Table
 
 from azlab.azure.session import AzureSession
 from azlab.cli.common import (
+    ALLOW_KEY_PATH_OPTION,
     OUTPUT_OPTION,
     PLAN_ARGUMENT,
     SUBSCRIPTION_OPTION,
@@ -71,12 +72,13 @@ def plan_command(
         False, "--prune", help="Show owned resources not in the plan as deletes."
     ),
     subscription: str | None = SUBSCRIPTION_OPTION,
+    allow_key_path: list[Path] = ALLOW_KEY_PATH_OPTION,
 ) -> None:
     """Show what `apply` would change, without changing anything.
 
     Example: azlab plan plans/lynclab.yaml --detailed-exitcode
     """
-    loaded = load(plan_file)
+    loaded = load(plan_file, allow_key_paths=allow_key_path)
     target = target_for(loaded.plan, subscription)
 
     async def work() -> engine.Preview:
@@ -113,6 +115,7 @@ def apply_command(
     ),
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
+    allow_key_path: list[Path] = ALLOW_KEY_PATH_OPTION,
 ) -> None:
     """Make the subscription match the plan, in dependency order, in parallel.
 
@@ -120,7 +123,7 @@ def apply_command(
 
     Example: azlab apply plans/lynclab.yaml --yes
     """
-    loaded = load(plan_file)
+    loaded = load(plan_file, allow_key_paths=allow_key_path)
     target = target_for(loaded.plan, subscription)
     out = console()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from azlab.cli.common import OUTPUT_OPTION, Output, console, print_json
+from azlab.cli.common import ALLOW_KEY_PATH_OPTION, OUTPUT_OPTION, Output, console, print_json
 from azlab.cli.main import app
 from azlab.plan import check_plan
 from azlab.plan.schema import plan_json_schema
@@ -18,15 +18,17 @@ def validate_command(
     plans: list[Path] = typer.Argument(..., help="Plan files (YAML)."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     output: Output = OUTPUT_OPTION,
+    allow_key_path: list[Path] = ALLOW_KEY_PATH_OPTION,
 ) -> None:
-    """Check plan files offline: schema, references, addresses, names, schedules, endpoints.
+    """Check plan files offline: schema, variables, references, addresses, names, schedules,
+    endpoints, key files.
 
     Every problem in every file is reported as PATH:LINE:COL: severity[CODE]: message.
     Exit 0 when there is no error, 2 when there is one (or a warning with --strict).
 
     Example: azlab validate plans/*.yaml
     """
-    findings = [f for path in plans for f in check_plan(path)]
+    findings = [f for path in plans for f in check_plan(path, allow_key_paths=allow_key_path)]
     n_errors = sum(f.severity == "error" for f in findings)
     n_warnings = len(findings) - n_errors
     failed = n_errors > 0 or (strict and n_warnings > 0)

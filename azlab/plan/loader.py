@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ from azlab import redact
 from azlab.errors import PlanError
 from azlab.plan.context import LintContext
 from azlab.plan.findings import Finding, Severity, errors
+from azlab.plan.keyfiles import KeyPlaces
 from azlab.plan.lints import RULES
+from azlab.plan.lints.admin import key_files
 from azlab.plan.model import Plan
 from azlab.plan.secrets import secret_keys
 from azlab.plan.source import Document, PathKey, YamlSyntaxError, position, read_yaml
@@ -39,6 +41,12 @@ class LoadedPlan:
     plan: Plan
     doc: Document
     findings: list[Finding] = field(default_factory=list)
+    # Where apply may read ssh_key_file from: the plan's folder, ~/.ssh, --allow-key-path.
+    key_places: KeyPlaces | None = None
+
+    @property
+    def keys(self) -> KeyPlaces:
+        return self.key_places or KeyPlaces.for_plan(self.path)
 
     def line_of(self, *keys: PathKey) -> int:
         return position(self.doc, keys)[0]
@@ -84,16 +92,30 @@ class LoadedPlan:
 
 
 def check_plan(
-    path: Path, *, require_env: bool = False, env: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    require_env: bool = False,
+    env: Mapping[str, str] | None = None,
+    allow_key_paths: Sequence[Path] | None = None,
 ) -> list[Finding]:
-    """Every finding for one plan file, sorted by position."""
-    return _read(path, require_env=require_env, env=env)[1]
+    """Every finding for one plan file, sorted by position.
+
+    With `allow_key_paths` (possibly empty), ssh_key_file is checked too: where it
+    lies (the plan's folder, ~/.ssh or one of these) and, when it exists, what it holds.
+    """
+    return _read(path, require_env=require_env, env=env, allow_key_paths=allow_key_paths)[1]
 
 
 def load_plan(
-    path: Path, *, require_env: bool = False, env: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    require_env: bool = False,
+    env: Mapping[str, str] | None = None,
+    allow_key_paths: Sequence[Path] | None = None,
 ) -> LoadedPlan:
-    loaded, findings = _read(path, require_env=require_env, env=env)
+    loaded, findings = _read(
+        path, require_env=require_env, env=env, allow_key_paths=allow_key_paths
+    )
     problems = errors(findings)
     if problems or loaded is None:
         listing = "\n".join(str(f) for f in problems[:20])
@@ -109,7 +131,11 @@ MAX_PLAN_BYTES = 4 * 2**20  # a 5,000-VM plan is well under 2 MiB
 
 
 def _read(
-    path: Path, *, require_env: bool, env: Mapping[str, str] | None
+    path: Path,
+    *,
+    require_env: bool,
+    env: Mapping[str, str] | None,
+    allow_key_paths: Sequence[Path] | None,
 ) -> tuple[LoadedPlan | None, list[Finding]]:
     name = str(path)
     try:
@@ -169,8 +195,11 @@ def _read(
     ctx = LintContext(plan, doc, name)
     for rule in RULES:
         rule(ctx)
+    places = KeyPlaces.for_plan(path, allow_key_paths or ())
+    if allow_key_paths is not None:
+        key_files(ctx, places)
     findings = _hidden(findings + ctx.findings, substituted)
-    return LoadedPlan(path, plan, doc, findings), findings
+    return LoadedPlan(path, plan, doc, findings, places), findings
 
 
 def _hidden(findings: list[Finding], substituted: Substitution) -> list[Finding]:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from azlab import redact
@@ -22,6 +21,7 @@ from azlab.azure.power import power_states
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, PlanError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
+from azlab.plan.keyfiles import KeyFileError, KeyPlaces
 from azlab.plan.loader import LoadedPlan
 from azlab.plan.model import Plan, Vm
 from azlab.reconcile.desired import desired_resources
@@ -120,10 +120,11 @@ def refuse_unsafe(view: Preview, *, allow_replace: Iterable[str] = ()) -> None:
 
 
 def resolve_secrets(
-    plan: Plan, changes: Iterable[Change], env: Mapping[str, str] | None = None
+    loaded: LoadedPlan, changes: Iterable[Change], env: Mapping[str, str] | None = None
 ) -> dict[str, VmSecrets]:
     """Admin secrets of every VM about to be created, read now so nothing starts without them."""
     env = os.environ if env is None else env
+    plan = loaded.plan
     creating = {
         c.name.lower()
         for c in changes
@@ -134,11 +135,11 @@ def resolve_secrets(
         for vm in group.vms:
             # A VM that boots from an existing disk keeps that disk's accounts.
             if vm.name.lower() in creating and not vm.os_disk.name:
-                secrets[vm.name.lower()] = _vm_secrets(vm, env)
+                secrets[vm.name.lower()] = _vm_secrets(vm, env, loaded.keys)
     return secrets
 
 
-def _vm_secrets(vm: Vm, env: Mapping[str, str]) -> VmSecrets:
+def _vm_secrets(vm: Vm, env: Mapping[str, str], keys: KeyPlaces) -> VmSecrets:
     admin = vm.admin
     if admin.password_env:
         value = env.get(admin.password_env)
@@ -157,12 +158,14 @@ def _vm_secrets(vm: Vm, env: Mapping[str, str]) -> VmSecrets:
                 hint=f'export {admin.ssh_key_env}="$(cat ~/.ssh/id_ed25519.pub)"',
             )
         return VmSecrets(ssh_public_key=value.strip())
-    key_file = admin.ssh_key_file
-    if key_file:
-        path = Path(os.path.expanduser(str(key_file)))
-        if not path.is_file():
-            raise PlanError(f"vm {vm.name}: SSH key file {path} does not exist")
-        return VmSecrets(ssh_public_key=path.read_text().strip())
+    if admin.ssh_key_file:
+        try:
+            return VmSecrets(ssh_public_key=keys.read(admin.ssh_key_file))
+        except KeyFileError as exc:
+            raise PlanError(
+                f"vm {vm.name}: {exc}",
+                hint="ssh_key_file names the public key, e.g. ~/.ssh/id_ed25519.pub",
+            ) from None
     raise PlanError(f"vm {vm.name}: no admin secret: set password_env, ssh_key_env or ssh_key_file")
 
 
@@ -251,7 +254,7 @@ Confirm = Callable[[Preview], None]
 Watch = Callable[[int], AbstractContextManager[Listener[Key] | None]]
 """Opened around the run with the number of tasks; yields the listener to tell."""
 
-SecretsFor = Callable[[Plan, list[Change], Mapping[str, str]], dict[str, VmSecrets]]
+SecretsFor = Callable[[LoadedPlan, list[Change], Mapping[str, str]], dict[str, VmSecrets]]
 
 
 async def apply(
@@ -273,7 +276,7 @@ async def apply(
     plan = loaded.plan
     view = await preview(session, plan, prune=prune, where=loaded, path=str(loaded.path))
     refuse_unsafe(view, allow_replace=allow_replace)
-    found = secrets(plan, view.pending, os.environ if env is None else env)
+    found = secrets(loaded, view.pending, os.environ if env is None else env)
     if not view.pending:
         return Report(changes=view.changes)
     return await _run_confirmed(

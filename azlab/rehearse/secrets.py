@@ -1,15 +1,16 @@
 """Admin secrets for a rehearsal: the user's where set, placeholders where not.
 
 The sandbox accepts any password or key, and a rehearsal never reaches Azure,
-so a CI job needs no real secret; the report names every placeholder used.
+so a CI job needs no real secret; the report names every placeholder used. An
+SSH key file is never read, not even opened: a VM signing in with one gets the
+placeholder key, so a plan under review cannot make a rehearsal read a file.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
+from azlab.plan.loader import LoadedPlan
 from azlab.plan.model import Plan, Vm
 from azlab.reconcile import engine
 from azlab.reconcile.model import Action, Change, Kind
@@ -34,30 +35,27 @@ def placeholder_env(plan: Plan, env: Mapping[str, str]) -> dict[str, str]:
     return filled
 
 
-def missing_key_files(plan: Plan) -> dict[str, str]:
-    """VMs (lower-case name) whose only secret is an SSH key file that does not exist."""
-    missing = {}
-    for vm in _vms(plan):
-        admin = vm.admin
-        if admin.password_env or admin.ssh_key_env or not admin.ssh_key_file:
-            continue
-        if not Path(os.path.expanduser(admin.ssh_key_file)).is_file():
-            missing[vm.name.lower()] = str(admin.ssh_key_file)
-    return missing
+def key_files(plan: Plan) -> dict[str, str]:
+    """VMs (lower-case name) that sign in with an SSH key file, and the file each names."""
+    return {
+        vm.name.lower(): vm.admin.ssh_key_file
+        for vm in _vms(plan)
+        if vm.admin.ssh_key_file and not (vm.admin.password_env or vm.admin.ssh_key_env)
+    }
 
 
 def vm_secrets(
-    plan: Plan, changes: Iterable[Change], env: Mapping[str, str]
+    loaded: LoadedPlan, changes: Iterable[Change], env: Mapping[str, str]
 ) -> dict[str, VmSecrets]:
-    """What apply would read, with a placeholder key for a VM whose key file is missing."""
+    """What apply would read, with the placeholder key for every VM that names a key file."""
     changes = list(changes)
-    missing = missing_key_files(plan)
+    keyed = key_files(loaded.plan)
     secrets = engine.resolve_secrets(
-        plan, [c for c in changes if not (c.kind is Kind.VM and c.name.lower() in missing)], env
+        loaded, [c for c in changes if not (c.kind is Kind.VM and c.name.lower() in keyed)], env
     )
     for change in changes:
         creating = change.action in (Action.CREATE, Action.REPLACE)
-        if change.kind is Kind.VM and creating and change.name.lower() in missing:
+        if change.kind is Kind.VM and creating and change.name.lower() in keyed:
             secrets[change.name.lower()] = VmSecrets(ssh_public_key=PLACEHOLDER_SSH_KEY)
     return secrets
 

@@ -20,7 +20,7 @@ from azlab.plan.loader import LoadedPlan, check_plan, load_plan
 from azlab.reconcile import engine
 from azlab.reconcile.model import Change
 from azlab.rehearse.observe import RequestLog, owned_anywhere
-from azlab.rehearse.secrets import missing_key_files, placeholder_env, vm_secrets
+from azlab.rehearse.secrets import key_files, placeholder_env, vm_secrets
 from azlab.rehearse.week import WeekResult, simulate_week, week_bounds
 
 PARALLELISM = engine.DEFAULT_PARALLELISM
@@ -98,7 +98,7 @@ def validate(rehearsal: Rehearsal, env: Mapping[str, str]) -> bool:
     filled = placeholder_env(plan, env)
     rehearsal.env = {**env, **filled}
     rehearsal.placeholders = sorted(filled) + [
-        f"SSH key file {path}" for path in sorted(set(missing_key_files(plan).values()))
+        f"SSH key file {path}" for path in sorted(set(key_files(plan).values()))
     ]
     warnings = [str(f) for f in findings]
     summary = f"{len(warnings)} warning(s): {warnings[0]}" if warnings else ""

@@ -10,7 +10,7 @@ from azlab.plan import load_plan
 from azlab.reconcile.model import Action, Change, Kind
 from azlab.rehearse.secrets import (
     PLACEHOLDER_SSH_KEY,
-    missing_key_files,
+    key_files,
     placeholder_env,
     vm_secrets,
 )
@@ -20,19 +20,22 @@ LYNC = Path(__file__).resolve().parents[2] / "plans" / "lynclab.yaml"
 
 
 def test_missing_secrets_get_placeholders_and_set_ones_are_kept(tmp_path: Path) -> None:
+    # A key file that apply would refuse (a private key): a rehearsal never opens it.
+    (tmp_path / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n")
     text = LYNC.read_text().replace(
         "admin: {username: labadmin, password_env: LAB_ADMIN_PASSWORD}",
-        f"admin: {{username: labadmin, ssh_key_file: {tmp_path}/absent.pub}}",
+        "admin: {username: labadmin, ssh_key_file: id_ed25519}",
         1,
     )
     path = tmp_path / "keys.yaml"
     path.write_text(text.replace("        os: windows", "        os: linux", 1))
-    plan = load_plan(path, env={}).plan
+    loaded = load_plan(path, env={})
+    plan = loaded.plan
     assert placeholder_env(plan, {}) == {"LAB_ADMIN_PASSWORD": "Rehearsal-only-1!"}
     assert placeholder_env(plan, {"LAB_ADMIN_PASSWORD": "mine"}) == {}
-    assert missing_key_files(plan) == {"dc01": f"{tmp_path}/absent.pub"}
+    assert key_files(plan) == {"dc01": "id_ed25519"}
     creating = [Change(Action.CREATE, Kind.VM, vm) for vm in ("dc01", "sql01")]
-    secrets = vm_secrets(plan, creating, {"LAB_ADMIN_PASSWORD": "mine"})
+    secrets = vm_secrets(loaded, creating, {"LAB_ADMIN_PASSWORD": "mine"})
     assert secrets["dc01"].ssh_public_key == PLACEHOLDER_SSH_KEY
     assert secrets["sql01"].password == "mine"
 

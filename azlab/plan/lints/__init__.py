@@ -17,7 +17,8 @@ AZL061 keepalive too long     AZL062 management port open  AZL063 idle timeout o
 AZL070 literal secret         AZL071 unset ${VAR}         AZL072 admin sign-in missing
 AZL073 windows without password  AZL074 undeclared variable  AZL075 field takes no variables
 AZL076 secret in a name or path  AZL077 credential declared plain  AZL078 malformed ${...}
-AZL079 secret too short       AZL080 malformed image
+AZL079 secret too short       AZL080 malformed image      AZL090 key file outside its places
+AZL091 key file not a public key
 """
 
 from __future__ import annotations
