@@ -2,4 +2,13 @@
 
 from __future__ import annotations
 
-from azlab.cli import copy, migrate, power, reconcile, rehearse, sandbox, validate  # noqa: F401
+from azlab.cli import (  # noqa: F401
+    copy,
+    importer,
+    migrate,
+    power,
+    reconcile,
+    rehearse,
+    sandbox,
+    validate,
+)

@@ -44,6 +44,12 @@ from azlab.reconcile.model import Key
 from azlab.resources.observe import observe
 
 DEFAULT_PARALLELISM = engine.DEFAULT_PARALLELISM
+ADOPT_OPTION = typer.Option(
+    False,
+    "--adopt",
+    help="Take over resources that match the plan but lack its tag (azlab import): "
+    "add azlab's tags, keep their others, change nothing else.",
+)
 
 
 def _where(loaded: LoadedPlan) -> dict[str, Any]:
@@ -71,6 +77,7 @@ def plan_command(
     prune: bool = typer.Option(
         False, "--prune", help="Show owned resources not in the plan as deletes."
     ),
+    adopt: bool = ADOPT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
     allow_key_path: list[Path] = ALLOW_KEY_PATH_OPTION,
 ) -> None:
@@ -83,7 +90,9 @@ def plan_command(
 
     async def work() -> engine.Preview:
         async with AzureSession(target) as session:
-            return await engine.preview(session, loaded.plan, prune=prune, **_where(loaded))
+            return await engine.preview(
+                session, loaded.plan, prune=prune, adopt=adopt, **_where(loaded)
+            )
 
     view = run_async(work)
     if output is Output.json:
@@ -113,6 +122,7 @@ def apply_command(
     replace: list[str] = typer.Option(
         [], "--replace", help="Allow this resource to be deleted and created again (repeatable)."
     ),
+    adopt: bool = ADOPT_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
     allow_key_path: list[Path] = ALLOW_KEY_PATH_OPTION,
@@ -139,6 +149,7 @@ def apply_command(
                 session,
                 loaded,
                 prune=prune,
+                adopt=adopt,
                 allow_replace=replace,
                 confirm=shown,
                 listener=_watch(output, "apply"),

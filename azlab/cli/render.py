@@ -22,6 +22,7 @@ _STYLE = {
     Action.DELETE: "red",
     Action.NOT_MANAGED: "dim",
     Action.ORPHAN: "cyan",
+    Action.ADOPT: "blue",
 }
 
 
@@ -39,7 +40,10 @@ def print_changes(console: Console, changes: Iterable[Change]) -> None:
     shown = [c for c in changes if c.action is not Action.NOOP]
     for change in shown:
         style = _STYLE.get(change.action, "")
-        head = Text(f"{change.action.symbol:>3} {change.kind.label} {change.name}", style=style)
+        verb = "adopt " if change.action is Action.ADOPT else ""
+        head = Text(
+            f"{change.action.symbol:>3} {verb}{change.kind.label} {change.name}", style=style
+        )
         if change.action is Action.NOT_MANAGED:
             head.append("  (not managed: left alone)", style="dim")
         console.print(head)
@@ -57,6 +61,8 @@ def summary_line(changes: Iterable[Change]) -> str:
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['replace']} to replace, {counts['delete']} to delete"
     )
+    if counts["adopt"]:
+        line += f", {counts['adopt']} to adopt"
     extras = []
     if counts["orphan"]:
         extras.append(f"{counts['orphan']} owned but not in the plan (use --prune)")

@@ -2,6 +2,8 @@
 
 Rules users can rely on:
 - A resource without this plan's tag is never changed or deleted ("not managed").
+  With `adopt`, one that already matches the plan in every property it sets is
+  adopted: its only change is azlab's tags, added to the ones it has.
 - Only the properties and tags the plan sets are compared; tags added by someone
   else (a policy, a person) are not drift.
 - A difference in a create-time property is a replace, with the reason; the
@@ -34,6 +36,7 @@ def diff(
     observed: Iterable[Observed],
     *,
     prune: bool = False,
+    adopt: bool = False,
 ) -> list[Change]:
     """Every desired and observed resource, once, with the action it needs."""
     seen: dict[Key, Observed] = {o.key: o for o in observed}
@@ -41,7 +44,7 @@ def diff(
     wanted: set[Key] = set()
     for want in desired:
         wanted.add(want.key)
-        changes.append(_compare(plan_name, want, seen.get(want.key)))
+        changes.append(_compare(plan_name, want, seen.get(want.key), adopt=adopt))
     for key, have in seen.items():
         if key in wanted:
             continue
@@ -61,20 +64,11 @@ def diff(
     return changes
 
 
-def _compare(plan_name: str, want: Desired, have: Observed | None) -> Change:
+def _compare(plan_name: str, want: Desired, have: Observed | None, *, adopt: bool) -> Change:
     if have is None:
         return Change(Action.CREATE, want.kind, want.name, desired=want)
     if not have.owned_by(plan_name):
-        owner = have.tags.get(PLAN_TAG)
-        whose = f"plan {owner!r}" if owner else "no azlab plan"
-        return Change(
-            Action.NOT_MANAGED,
-            want.kind,
-            want.name,
-            desired=want,
-            observed=have,
-            reason=f"exists and belongs to {whose}; add tag {PLAN_TAG}={plan_name} to adopt it",
-        )
+        return _unowned(plan_name, want, have, adopt=adopt)
     fields = tuple(_field_changes(want, have))
     fixed = [f for f in fields if f.name in want.create_only]
     if fixed:
@@ -90,6 +84,50 @@ def _compare(plan_name: str, want: Desired, have: Observed | None) -> Change:
     if not fields:
         return Change(Action.NOOP, want.kind, want.name, desired=want, observed=have)
     return Change(Action.UPDATE, want.kind, want.name, desired=want, observed=have, fields=fields)
+
+
+def _unowned(plan_name: str, want: Desired, have: Observed, *, adopt: bool) -> Change:
+    """Someone else's resource, or no one's: adoptable only when it already matches."""
+    owner = have.tags.get(PLAN_TAG)
+    fields = tuple(_field_changes(want, have))
+    differ = [f.name for f in fields if not f.name.startswith("tags.") and not _tag_read(want, f)]
+    if owner is None and not differ and have.settled:
+        if adopt:
+            reason = f"matches the plan; adds tag {PLAN_TAG}={plan_name} and keeps its others"
+            tags = tuple(f for f in fields if f.name.startswith("tags.") or _tag_read(want, f))
+            return Change(
+                Action.ADOPT, want.kind, want.name, want, have, fields=tags, reason=reason
+            )
+        reason = f"belongs to no azlab plan but matches it; --adopt adds tag {PLAN_TAG}={plan_name}"
+    elif owner is None:
+        reason = (
+            f"belongs to no azlab plan and differs from it ({', '.join(differ)}); "
+            f"once they agree, --adopt adds tag {PLAN_TAG}={plan_name}"
+        )
+        if not differ:
+            reason = (
+                f"provisioning {have.provisioning}: once that operation ends, "
+                f"--adopt adds tag {PLAN_TAG}={plan_name}"
+            )
+    else:
+        reason = (
+            f"exists and belongs to plan {owner!r}; only a tag {PLAN_TAG}={plan_name} "
+            "makes it this plan's"
+        )
+    return Change(
+        Action.NOT_MANAGED, want.kind, want.name, desired=want, observed=have, reason=reason
+    )
+
+
+def _tag_read(want: Desired, field: FieldChange) -> bool:
+    """A VM booted from an attached disk reports no image or admin: Azure keeps neither, and
+    azlab reads them from its own tags, which adopting writes."""
+    return (
+        want.kind is Kind.VM
+        and bool(want.props.get("attach_os_disk"))
+        and field.name in ("image", "admin_username")
+        and field.old is None
+    )
 
 
 def _field_changes(want: Desired, have: Observed) -> Iterable[FieldChange]:

@@ -86,14 +86,14 @@ class Report:
 
 
 async def preview(
-    session: AzureSession, plan: Plan, *, prune: bool = False, **where: Any
+    session: AzureSession, plan: Plan, *, prune: bool = False, adopt: bool = False, **where: Any
 ) -> Preview:
     desired = desired_resources(plan, **where)
     seen = await observe(session, plan.resource_group)
     return Preview(
         plan.name,
         plan.resource_group,
-        tuple(diff(plan.name, desired, seen, prune=prune)),
+        tuple(diff(plan.name, desired, seen, prune=prune, adopt=adopt)),
         tuple(seen),
     )
 
@@ -207,9 +207,11 @@ def _writer(
 ) -> Callable[[], Any]:
     want = change.desired
     assert want is not None
-    if change.action is Action.UPDATE and change.observed is not None:
+    updating = change.action in (Action.UPDATE, Action.ADOPT)
+    if updating and change.observed is not None:
         # A write replaces every tag: keep those someone else added (Azure Policy, a person),
-        # which azlab does not manage and so never counts as drift.
+        # which azlab does not manage and so never counts as drift. Adopting is this write
+        # of a resource that already matches: only the tags change.
         want = replace(want, tags={**change.observed.tags, **want.tags})
 
     async def run() -> None:
@@ -230,7 +232,7 @@ def _writer(
                     lambda: operations.create_or_update(session, rg, new, secrets=secrets)
                 )
                 return
-        if change.action is Action.UPDATE and change.kind is Kind.VM:
+        if updating and change.kind is Kind.VM:
             await when_free(lambda: operations.update_vm(session, rg, want))
             return
         await when_free(lambda: operations.create_or_update(session, rg, want, secrets=secrets))
@@ -262,6 +264,7 @@ async def apply(
     loaded: LoadedPlan,
     *,
     prune: bool = False,
+    adopt: bool = False,
     allow_replace: Iterable[str] = (),
     confirm: Confirm | None = None,
     listener: Watch | None = None,
@@ -274,7 +277,9 @@ async def apply(
     Secrets are read before confirming so a missing one stops apply before it asks.
     """
     plan = loaded.plan
-    view = await preview(session, plan, prune=prune, where=loaded, path=str(loaded.path))
+    view = await preview(
+        session, plan, prune=prune, adopt=adopt, where=loaded, path=str(loaded.path)
+    )
     refuse_unsafe(view, allow_replace=allow_replace)
     found = secrets(loaded, view.pending, os.environ if env is None else env)
     if not view.pending:

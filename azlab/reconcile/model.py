@@ -40,6 +40,8 @@ class Action(str, Enum):
     NOT_MANAGED = "not-managed"
     # Owned by the plan but no longer in it; deleted only with --prune.
     ORPHAN = "orphan"
+    # Matches the plan but lacks its tag: with --adopt, apply adds azlab's tags, nothing else.
+    ADOPT = "adopt"
 
     @property
     def symbol(self) -> str:
@@ -54,6 +56,7 @@ _SYMBOLS = {
     Action.NOOP: " ",
     Action.NOT_MANAGED: "!",
     Action.ORPHAN: "?",
+    Action.ADOPT: "~",
 }
 
 
@@ -80,4 +83,10 @@ class Change:
 
     @property
     def is_change(self) -> bool:
-        return self.action in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
+        return self.action in (
+            Action.CREATE,
+            Action.UPDATE,
+            Action.REPLACE,
+            Action.DELETE,
+            Action.ADOPT,
+        )

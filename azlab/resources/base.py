@@ -12,7 +12,17 @@ from azlab.azure.observe import as_json
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Kind, Observed
 
-__all__ = ["Handler", "Json", "VmSecrets", "as_json", "ignore_missing", "sub_id", "tags_of", "wait"]
+__all__ = [
+    "Handler",
+    "Json",
+    "PlanEntry",
+    "VmSecrets",
+    "as_json",
+    "ignore_missing",
+    "sub_id",
+    "tags_of",
+    "wait",
+]
 
 # A resource as Azure's REST API writes it.
 Json = dict[str, Any]
@@ -27,6 +37,15 @@ class VmSecrets:
 
     def __repr__(self) -> str:
         return "VmSecrets(<redacted>)"
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """A resource read back into plan fields (`azlab import`): the inverse of `desired`, and
+    what the plan cannot say about it, each note naming why azlab leaves that part alone."""
+
+    fields: Json
+    notes: tuple[str, ...] = ()
 
 
 Lister = Callable[[AzureSession, str], AsyncIterator[Any]]

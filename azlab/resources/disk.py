@@ -11,6 +11,7 @@ from azlab.plan.model import DataDisk
 from azlab.resources.base import (
     Handler,
     Json,
+    PlanEntry,
     VmSecrets,
     put,
     remove,
@@ -56,6 +57,22 @@ def observed(item: Mapping[str, Any]) -> Observed | None:
         sku=item.get("sku", {}).get("name"),
     )
     return Observed(Kind.DISK, item["name"], props, tags_of(item))
+
+
+def to_plan(item: Mapping[str, Any], lun: int) -> PlanEntry:
+    """A VM's `data_disks` entry for the managed disk it attaches at `lun`."""
+    p = item.get("properties", {})
+    fields: Json = {
+        "lun": lun,
+        "size_gb": p.get("diskSizeGB"),
+        "sku": item.get("sku", {}).get("name"),
+        "name": item["name"],
+    }
+    notes = []
+    created = str(p.get("creationData", {}).get("createOption", "Empty"))
+    if created.lower() != "empty":
+        notes.append(f"data disk {item['name']} was made by {created}: azlab makes empty ones")
+    return PlanEntry(fields, tuple(notes))
 
 
 def body(props: Props, tags: Mapping[str, str]) -> Json:

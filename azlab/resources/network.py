@@ -11,6 +11,7 @@ from azlab.plan.model import Network
 from azlab.resources.base import (
     Handler,
     Json,
+    PlanEntry,
     VmSecrets,
     put,
     remove,
@@ -63,6 +64,28 @@ def observed(item: Mapping[str, Any]) -> Observed:
         },
     )
     return Observed(Kind.NETWORK, item["name"], props, tags_of(item))
+
+
+def to_plan(item: Mapping[str, Any], location: str) -> PlanEntry:
+    """The plan's `networks` entry for a vNet as Azure reports it; `location`: the plan's."""
+    props = cast(Props, observed(item).props)
+    fields: Json = {"name": item["name"]}
+    if props["location"].lower() != location.lower():
+        fields["location"] = props["location"]
+    fields["address_space"] = list(props["address_space"])
+    if props["dns_servers"]:
+        fields["dns_servers"] = list(props["dns_servers"])
+    fields["subnets"] = [{"name": n, "prefix": p} for n, p in props["subnets"].items()]
+    notes: list[str] = []
+    p = item.get("properties", {})
+    for peering in p.get("virtualNetworkPeerings", []):
+        notes.append(f"peering {peering.get('name')}: the plan has no peerings")
+    for subnet in p.get("subnets", []):
+        attached = subnet.get("properties", {})
+        for part, label in (("networkSecurityGroup", "NSG"), ("routeTable", "route table")):
+            if attached.get(part):
+                notes.append(f"subnet {subnet['name']}'s {label}: the plan sets none on subnets")
+    return PlanEntry(fields, tuple(notes))
 
 
 def body(props: Props, tags: Mapping[str, str]) -> Json:

@@ -12,6 +12,7 @@ from azlab.resources import network, nsg, public_ip
 from azlab.resources.base import (
     Handler,
     Json,
+    PlanEntry,
     VmSecrets,
     put,
     remove,
@@ -64,6 +65,19 @@ def observed(item: Mapping[str, Any]) -> Observed:
         nsg=last_segment(p.get("networkSecurityGroup", {}).get("id")),
     )
     return Observed(Kind.NIC, item["name"], props, tags_of(item))
+
+
+def to_plan(item: Mapping[str, Any]) -> PlanEntry:
+    """A VM's `subnet` and `private_ip` fields from its network interface."""
+    props = cast(Props, observed(item).props)
+    fields: Json = {"subnet": props["subnet"]}
+    if props["private_ip"]:
+        fields["private_ip"] = props["private_ip"]
+    configs = item.get("properties", {}).get("ipConfigurations", [])
+    notes = []
+    if len(configs) > 1:
+        notes.append(f"network interface {item['name']} has {len(configs)} IP configurations")
+    return PlanEntry(fields, tuple(notes))
 
 
 def body(session: AzureSession, rg: str, props: Props, tags: Mapping[str, str]) -> Json:

@@ -11,6 +11,7 @@ from azlab.plan.model import Endpoint
 from azlab.resources.base import (
     Handler,
     Json,
+    PlanEntry,
     VmSecrets,
     put,
     remove,
@@ -79,6 +80,50 @@ def observed(item: Mapping[str, Any]) -> Observed:
         )
     props = Props(location=item.get("location", ""), rules=found)
     return Observed(Kind.NSG, item["name"], props, tags_of(item))
+
+
+def to_plan(item: Mapping[str, Any]) -> PlanEntry:
+    """A VM's `endpoints`: its NSG's inbound allow rules, in priority order.
+
+    A rule the plan cannot write as an endpoint (a deny, outbound, a port range, a
+    destination prefix) is a note; the diff compares only the rules the plan names, so
+    such a rule does not stop the NSG being adopted, but an update would drop it."""
+    endpoints: list[Json] = []
+    notes: list[str] = []
+    listed = item.get("properties", {}).get("securityRules", [])
+    ordered = sorted(listed, key=lambda r: r.get("properties", {}).get("priority", 0))
+    for rule in ordered:
+        r = rule.get("properties", {})
+        port = str(r.get("destinationPortRange", ""))
+        protocol = str(r.get("protocol", "")).lower()
+        why = _not_an_endpoint(r, port, protocol)
+        if why:
+            notes.append(f"NSG {item['name']} rule {rule['name']}: {why}")
+            continue
+        endpoint: Json = {"name": rule["name"], "port": int(port), "protocol": protocol}
+        endpoint["source"] = r.get("sourceAddressPrefix") or "*"
+        expected = FIRST_RULE_PRIORITY + 10 * len(endpoints)
+        if r.get("priority") != expected:
+            notes.append(
+                f"NSG {item['name']} rule {rule['name']} has priority {r.get('priority')}, "
+                f"azlab gives it {expected}: renumber it before adopting"
+            )
+        endpoints.append(endpoint)
+    return PlanEntry({"endpoints": endpoints} if endpoints else {}, tuple(notes))
+
+
+def _not_an_endpoint(rule: Mapping[str, Any], port: str, protocol: str) -> str | None:
+    if str(rule.get("direction", "Inbound")).lower() != "inbound":
+        return "outbound rules are not endpoints"
+    if str(rule.get("access", "Allow")).lower() != "allow":
+        return "a deny rule is not an endpoint"
+    if protocol not in ("tcp", "udp"):
+        return f"protocol {rule.get('protocol')}: endpoints are tcp or udp"
+    if not port.isdigit():
+        return f"ports {port or rule.get('destinationPortRanges')}: an endpoint is one port"
+    if rule.get("sourceAddressPrefixes") or rule.get("destinationAddressPrefix", "*") != "*":
+        return "several sources or a destination prefix: an endpoint has one source"
+    return None
 
 
 def _protocol(value: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -24,25 +24,39 @@ async def _collect(pages: AsyncIterator[Any]) -> list[Json]:
     return [as_json(item) async for item in pages]
 
 
+@dataclass
+class Listing:
+    """One read of a resource group: the observed resources and the REST JSON they came from
+    (`import` reads what the observed properties leave out, an OS disk's image, say)."""
+
+    observed: list[Observed] = field(default_factory=list)
+    items: dict[Kind, list[Json]] = field(default_factory=dict)
+
+
 async def observe(session: AzureSession, rg: str) -> list[Observed]:
     """Everything in the resource group (and the group itself) as observed resources."""
+    return (await read_group(session, rg)).observed
+
+
+async def read_group(session: AzureSession, rg: str) -> Listing:
+    """The same list calls as `observe`, keeping each item's REST JSON too."""
     try:
         group = await session.resource.resource_groups.get(rg)
     except ResourceNotFoundError:
-        return []
-    found = [resource_group.observed(as_json(group))]
+        return Listing()
+    group_json = as_json(group)
+    listing = Listing([resource_group.observed(group_json)], {Kind.RESOURCE_GROUP: [group_json]})
     listed = [h for h in HANDLERS.values() if h.lister is not None]
     pages = await asyncio.gather(*(_collect(h.lister(session, rg)) for h in listed if h.lister))
-    accounts: list[Json] = []
     for h, items in zip(listed, pages, strict=True):
+        listing.items[h.kind] = items
         for item in items:
             seen = h.observed(item)
             if seen is not None:
-                found.append(_state(seen, item))
-        if h.kind is Kind.STORAGE_ACCOUNT:
-            accounts = items
-    found += await _containers(session, rg, accounts)
-    return found
+                listing.observed.append(_state(seen, item))
+    accounts = listing.items.get(Kind.STORAGE_ACCOUNT, [])
+    listing.observed += await _containers(session, rg, accounts)
+    return listing
 
 
 def _state(seen: Observed, item: Mapping[str, Any]) -> Observed:

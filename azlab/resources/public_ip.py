@@ -8,9 +8,11 @@ from typing import Any, TypedDict, cast
 
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
+from azlab.plan.durations import format_duration
 from azlab.resources.base import (
     Handler,
     Json,
+    PlanEntry,
     VmSecrets,
     put,
     remove,
@@ -62,6 +64,22 @@ def observed(item: Mapping[str, Any]) -> Observed:
         idle_timeout=item.get("properties", {}).get("idleTimeoutInMinutes"),
     )
     return Observed(Kind.PUBLIC_IP, item["name"], props, tags_of(item))
+
+
+def to_plan(item: Mapping[str, Any]) -> PlanEntry:
+    """A VM's `public_ip` and `idle_timeout` fields from the address its NIC uses."""
+    props = cast(Props, observed(item).props)
+    fields: Json = {"public_ip": True}
+    minutes = props["idle_timeout"] or DEFAULT_IDLE_MINUTES
+    if minutes != DEFAULT_IDLE_MINUTES:
+        fields["idle_timeout"] = format_duration(timedelta(minutes=minutes))
+    notes = []
+    if str(props["sku"]).lower() != "standard":
+        notes.append(f"public IP {item['name']} is {props['sku']}: the plan makes Standard ones")
+    dynamic = item.get("properties", {}).get("publicIPAllocationMethod", "Static")
+    if str(dynamic).lower() != "static":
+        notes.append(f"public IP {item['name']} is dynamic: the plan's are static")
+    return PlanEntry(fields, tuple(notes))
 
 
 def body(props: Props, tags: Mapping[str, str]) -> Json:

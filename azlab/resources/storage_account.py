@@ -8,7 +8,15 @@ from typing import Any, TypedDict, cast
 from azlab.azure.session import AzureSession
 from azlab.model import Desired, Key, Kind, Observed
 from azlab.plan.model import StorageAccount
-from azlab.resources.base import Handler, Json, VmSecrets, ignore_missing, put, tags_of
+from azlab.resources.base import (
+    Handler,
+    Json,
+    PlanEntry,
+    VmSecrets,
+    ignore_missing,
+    put,
+    tags_of,
+)
 
 PROVIDER = "Microsoft.Storage/storageAccounts"
 
@@ -39,6 +47,22 @@ def desired(
 def observed(item: Mapping[str, Any]) -> Observed:
     props = Props(location=item.get("location", ""), sku=item.get("sku", {}).get("name"))
     return Observed(Kind.STORAGE_ACCOUNT, item["name"], props, tags_of(item))
+
+
+def to_plan(item: Mapping[str, Any], containers: list[str], location: str) -> PlanEntry:
+    """The plan's `storage_accounts` entry; `location`: the plan's."""
+    props = cast(Props, observed(item).props)
+    fields: Json = {"name": item["name"]}
+    if props["sku"] != "Standard_LRS":
+        fields["sku"] = props["sku"]
+    if props["location"].lower() != location.lower():
+        fields["location"] = props["location"]
+    if containers:
+        fields["containers"] = sorted(containers)
+    notes = []
+    if str(item.get("kind", "StorageV2")) != "StorageV2":
+        notes.append(f"kind {item.get('kind')}: azlab creates StorageV2, so never rebuild it")
+    return PlanEntry(fields, tuple(notes))
 
 
 def body(props: Props, tags: Mapping[str, str]) -> Json:

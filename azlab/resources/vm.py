@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypedDict, cast
 
@@ -13,6 +14,7 @@ from azlab.resources import disk, nic
 from azlab.resources.base import (
     Handler,
     Json,
+    PlanEntry,
     VmSecrets,
     put,
     remove,
@@ -121,6 +123,80 @@ def observed(item: Mapping[str, Any]) -> Observed:
         data_disks=data_disks,
     )
     return Observed(Kind.VM, item["name"], props, tags, uses=tuple(uses))
+
+
+# What an imported VM whose image azlab cannot tell says instead; AZL080 accepts it, and a
+# rebuild from it fails at Azure, so the note asks for the real one.
+UNKNOWN_IMAGE = "unknown:unknown:unknown:latest"
+_IMAGE_ID = re.compile(r"/publishers/([^/]+)/.*/offers/([^/]+)/skus/([^/]+)/versions/([^/]+)", re.I)
+
+
+def to_plan(item: Mapping[str, Any], os_disk: Mapping[str, Any] | None) -> PlanEntry:
+    """A VM's own plan fields: size, OS, image, OS disk, admin and location (its parts, the
+    NIC and the data disks, read theirs). `os_disk` is its OS disk's REST JSON, if listed."""
+    seen = observed(item)
+    props = cast(Props, seen.props)
+    p = item.get("properties", {})
+    notes: list[str] = []
+    fields: Json = {
+        "name": item["name"],
+        "location": props["location"],
+        "size": props["size"],
+        "os": props["os"] or "linux",
+    }
+    disk_fields: Json = {}
+    if props.get("attach_os_disk"):
+        disk_fields["name"] = props.get("os_disk_name")
+    elif props.get("os_disk_size_gb"):
+        disk_fields["size_gb"] = props.get("os_disk_size_gb")
+    disk_fields["sku"] = props["os_disk_sku"] or (os_disk or {}).get("sku", {}).get("name")
+    image = props["image"] or _disk_image(os_disk)
+    reference = p.get("storageProfile", {}).get("imageReference", {})
+    if reference.get("id") or not image or image.startswith(":"):
+        notes.append("built from a custom or gallery image: set `image` to a marketplace URN")
+        image = UNKNOWN_IMAGE
+    fields["image"] = image
+    fields["os_disk"] = disk_fields
+    linux = p.get("osProfile", {}).get("linuxConfiguration") or {}
+    admin: Json = {"username": props["admin_username"] or "azureadmin"}
+    if not props["admin_username"]:
+        notes.append("boots from an attached disk with no record of its admin: check `admin`")
+    if linux.get("disablePasswordAuthentication"):
+        admin["ssh_key_env"] = "LAB_SSH_KEY"
+    else:
+        admin["password_env"] = "LAB_ADMIN_PASSWORD"
+    fields["admin"] = admin
+    notes += _unexpressed(p, item)
+    return PlanEntry(fields, tuple(notes))
+
+
+def _disk_image(os_disk: Mapping[str, Any] | None) -> str | None:
+    """The marketplace URN an OS disk was made from (a VM that now boots from it has none)."""
+    ref = (os_disk or {}).get("properties", {}).get("creationData", {}).get("imageReference", {})
+    found = str(ref.get("id") or "")
+    match = _IMAGE_ID.search(found)
+    if match:
+        return ":".join(match.groups())
+    return found if found.count(":") == 3 else None
+
+
+def _unexpressed(p: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:
+    """What the VM has that a plan cannot say: kept as Azure has it, never written by azlab."""
+    notes = []
+    storage = p.get("storageProfile", {})
+    if storage.get("osDisk", {}).get("vhd"):
+        notes.append("its OS disk is an unmanaged VHD: azlab manages managed disks only")
+    nics = p.get("networkProfile", {}).get("networkInterfaces", [])
+    if len(nics) > 1:
+        notes.append(f"{len(nics)} network interfaces: the plan gives a VM one")
+    if item.get("zones"):
+        notes.append(f"availability zone {', '.join(item['zones'])}: the plan sets no zone")
+    if p.get("availabilitySet"):
+        name = last_segment(p["availabilitySet"].get("id"))
+        notes.append(f"availability set {name}: azlab groups by it but does not create sets")
+    if p.get("priority") and str(p["priority"]).lower() != "regular":
+        notes.append(f"priority {p['priority']}: the plan has no spot VMs")
+    return notes
 
 
 def _os_type(props: Props) -> str:

@@ -19,6 +19,8 @@ AZL073 windows without password  AZL074 undeclared variable  AZL075 field takes 
 AZL076 secret in a name or path  AZL077 credential declared plain  AZL078 malformed ${...}
 AZL079 secret too short       AZL080 malformed image      AZL090 key file outside its places
 AZL091 key file not a public key
+AZL103 no schedule stops the VMs (warning)
+`azlab import` reports four more codes of its own: they need facts a plan does not hold.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from azlab.plan.lints import (
     images,
     names,
     references,
+    running,
     schedules,
 )
 
@@ -42,4 +45,5 @@ RULES: list[Rule] = [
     *endpoints.RULES,
     *admin.RULES,
     *images.RULES,
+    *running.RULES,
 ]
