@@ -18,7 +18,7 @@ AZ_LOCK := requirements-az.lock
 AZ_STAMP := $(AZ_VENV)/.installed
 
 .PHONY: setup python-deps node-deps system-deps az-deps lint typecheck test test-fast test-latest \
-	test-az lock lock-upgrade demo bench bench-quick soak clean
+	test-az lock lock-upgrade dist demo bench bench-quick soak clean
 
 setup: python-deps node-deps system-deps
 
@@ -85,16 +85,25 @@ test-latest: python-deps node-deps system-deps
 test-az: python-deps node-deps az-deps
 	AZLAB_AZ_CLI=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -m azcli -p no:cacheprovider tests/azcli
 
-LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
+LOCK_FLAGS := --quiet --generate-hashes --custom-compile-command "make lock"
+# One lock for every Python CI tests (3.10 to 3.13): markers keep 3.10's backports apart.
+MAIN_LOCK_FLAGS := $(LOCK_FLAGS) --universal --python-version 3.10
+AZ_LOCK_FLAGS := $(LOCK_FLAGS) --python-version 3.11
 
 # Keeps every pin it can; adds what pyproject.toml (or requirements-az.in) asks for anew.
 lock: python-deps
-	$(UV) pip compile $(LOCK_FLAGS) --extra dev -o $(LOCK) pyproject.toml
-	$(UV) pip compile $(LOCK_FLAGS) -o $(AZ_LOCK) requirements-az.in
+	$(UV) pip compile $(MAIN_LOCK_FLAGS) --extra dev -o $(LOCK) pyproject.toml
+	$(UV) pip compile $(AZ_LOCK_FLAGS) -o $(AZ_LOCK) requirements-az.in
 
 lock-upgrade: python-deps
-	$(UV) pip compile $(LOCK_FLAGS) --upgrade --extra dev -o $(LOCK) pyproject.toml
-	$(UV) pip compile $(LOCK_FLAGS) --upgrade -o $(AZ_LOCK) requirements-az.in
+	$(UV) pip compile $(MAIN_LOCK_FLAGS) --upgrade --extra dev -o $(LOCK) pyproject.toml
+	$(UV) pip compile $(AZ_LOCK_FLAGS) --upgrade -o $(AZ_LOCK) requirements-az.in
+
+# The sdist and the wheel in dist/, built offline with the locked setuptools, checked by twine.
+dist: python-deps
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
@@ -113,4 +122,4 @@ soak: setup
 	AZLAB_RELIABILITY_FIGURES=benchmarks/results/soak.json $(BIN)/pytest -m soak tests/reliability
 
 clean:
-	rm -rf $(VENV) $(LATEST_VENV) $(AZ_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST_VENV) $(AZ_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache dist build

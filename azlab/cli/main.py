@@ -17,7 +17,7 @@ app = typer.Typer(
     help="Run Azure IaaS labs from one declarative plan file: validate, plan, apply, "
     "schedule, migrate, and rehearse in a local sandbox.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -65,11 +65,18 @@ def _in_throwaway_sandbox(args: list[str]) -> int:
             os.environ.update(sandbox.env())
             return _run(args)
     except AzlabError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        _report(exc)
         return exc.exit_code
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _report(exc: AzlabError) -> None:
+    err = Console(stderr=True, highlight=False)
+    err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+    if exc.hint:
+        err.print(f"  hint: {exc.hint}", markup=False, soft_wrap=True)
 
 
 def _run(args: list[str]) -> int:
@@ -90,9 +97,7 @@ def _run_redacted(args: list[str]) -> int:
         _register_commands()
         rc = app(args=args, standalone_mode=False)
     except AzlabError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
-        if exc.hint:
-            err.print(f"  hint: {exc.hint}", markup=False, soft_wrap=True)
+        _report(exc)
         return exc.exit_code
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

@@ -163,3 +163,29 @@ def reset(data: Path = DATA_OPTION) -> None:
         raise SandboxError("no sandbox is running", hint='start one: eval "$(azlab sandbox start)"')
     SandboxControl(info["AZLAB_SANDBOX_CONTROL"], info["AZLAB_CA_FILE"]).reset()
     console().print("Sandbox reset.")
+
+
+@sandbox_app.command("setup")
+def setup(output: Output = OUTPUT_OPTION) -> None:
+    """Install Azurite, the sandbox's storage, with npm into azlab's data folder.
+
+    Needed once for an installed azlab (a wheel carries no Node packages); a
+    checkout has it from `make setup`. The folder is AZLAB_DATA_DIR or the
+    platform's application data folder; AZLAB_AZURITE_DIR points at an Azurite
+    installed elsewhere instead.
+
+    Example: azlab sandbox setup
+    """
+    from rich.console import Console
+
+    from azlab.sandbox.storage.azurite_install import AZURITE_VERSION, find_azurite, install
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    target = install(progress=lambda line: err.print(line, markup=False))
+    used = find_azurite()
+    if output is Output.json:
+        print_json({"azurite": str(target), "version": AZURITE_VERSION, "used": str(used)})
+        return
+    console().print(f"Azurite {AZURITE_VERSION} is in {target}", markup=False)
+    if used is not None and used != target:
+        console().print(f"(the sandbox uses {used}, which comes first)", markup=False)

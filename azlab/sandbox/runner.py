@@ -18,13 +18,14 @@ import certifi
 import trustme
 from aiohttp import web
 
+from azlab.errors import SandboxError
 from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
 from azlab.sandbox.arm.managed_identity import PATH as IDENTITY_PATH
 from azlab.sandbox.arm.managed_identity import ManagedIdentity
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
-from azlab.sandbox.storage.azurite import find_azurite
+from azlab.sandbox.storage.azurite_install import find_azurite, missing_hint
 from azlab.sandbox.storage.backend import AzuriteBackend
 
 STATE_FILE = "state.json"
@@ -52,7 +53,10 @@ class Sandbox:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if storage is None:
             wanted = os.environ.get("AZLAB_SANDBOX_STORAGE", "auto").lower() != "off"
-            storage = wanted and find_azurite() is not None and shutil.which("node") is not None
+            found = find_azurite() if wanted else None
+            if wanted and found is None and os.environ.get("AZLAB_AZURITE_DIR"):
+                raise SandboxError("Azurite was not found", hint=missing_hint())
+            storage = found is not None and shutil.which("node") is not None
         self.storage = AzuriteBackend(self.data_dir / "storage") if storage else None
         self.emulator = ArmEmulator(
             settings,

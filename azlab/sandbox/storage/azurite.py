@@ -1,8 +1,9 @@
 """Azurite, run by the sandbox itself, with storage accounts added while it runs.
 
-Azurite comes from the project's `package.json` (the npm registry), never from
-the machine. Accounts and their keys are kept in the data folder, so a
-restarted sandbox serves the same accounts and data (`--location`).
+Azurite comes from the project's `package.json` in a checkout, or from where
+`azlab sandbox setup` installed the pinned version (azurite_install). Accounts
+and their keys are kept in the data folder, so a restarted sandbox serves the
+same accounts and data (`--location`).
 """
 
 from __future__ import annotations
@@ -18,18 +19,10 @@ import urllib.request
 from pathlib import Path
 
 from azlab.errors import SandboxError
+from azlab.sandbox.storage.azurite_install import find_azurite, missing_hint
 
 LAUNCHER = Path(__file__).with_name("azurite_launcher.js")
-
-
-def find_azurite() -> Path | None:
-    """node_modules/azurite of the project (or AZLAB_AZURITE_DIR)."""
-    configured = os.environ.get("AZLAB_AZURITE_DIR")
-    candidates = [Path(configured)] if configured else []
-    here = Path(__file__).resolve()
-    candidates += [parent / "node_modules" / "azurite" for parent in here.parents]
-    candidates.append(Path.cwd() / "node_modules" / "azurite")
-    return next((c for c in candidates if (c / "dist" / "src" / "blob" / "main.js").exists()), None)
+__all__ = ["LAUNCHER", "Azurite", "find_azurite", "free_port"]
 
 
 def free_port() -> int:
@@ -53,10 +46,14 @@ class Azurite:
     def start(self) -> None:
         azurite = find_azurite()
         node = shutil.which("node")
-        if azurite is None or node is None:
+        if node is None:
             raise SandboxError(
-                "Azurite is not installed for the sandbox's blob storage",
-                hint="run `make setup` (npm install) in the azlab project",
+                "Node.js is not installed: the sandbox runs Azurite, its blob storage, with it",
+                hint="install Node.js 18 or later, or set AZLAB_SANDBOX_STORAGE=off",
+            )
+        if azurite is None:
+            raise SandboxError(
+                "Azurite is not installed for the sandbox's blob storage", hint=missing_hint()
             )
         self.port, self.queue_port, table_port = free_port(), free_port(), free_port()
         location = self.data_dir / "azurite"
