@@ -122,6 +122,28 @@ def reconcile_figures(r: dict[str, Any]) -> list[Figure]:
     return figures
 
 
+def import_figures(r: dict[str, Any]) -> list[Figure]:
+    vms = r["settings"]["vms"]
+    return [
+        Figure(
+            f"`azlab import` of a {vms}-VM resource group: ARM requests",
+            "list calls only: a no-op plan's and three more",
+            f"no-op `plan` of the same group: {r['noop_requests']}",
+            str(r["requests"]),
+            f"{r['requests'] / max(1, r['noop_requests']):.2f}x",
+            r["requests"] <= r["noop_requests"] + 3,
+        ),
+        Figure(
+            f"`azlab import` of a {vms}-VM resource group: seconds (read, build, write YAML)",
+            "≤ 2x the no-op plan",
+            f"no-op `plan` of the same group: {median(r['noop_s'])}",
+            median(r["import_s"]),
+            f"{r['ratio']:.2f}x",
+            r["ratio"] <= 2.0,
+        ),
+    ]
+
+
 def tick_figures(r: dict[str, Any]) -> list[Figure]:
     s = r["settings"]
     vms = s["vms"]
@@ -264,6 +286,7 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], list[Figure]]] = {
     "validate": validate_figures,
     "sandbox_throughput": throughput_figures,
     "reconcile": reconcile_figures,
+    "import": import_figures,
     "tick": tick_figures,
     "copy": copy_figures,
     "copy_60": copy_figures,

@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any]]] = {
     "validate": ("benchmarks.validate_bench", {}),
     "sandbox_throughput": ("benchmarks.sandbox_throughput", {}),
     "reconcile": ("benchmarks.reconcile_bench", {}),
+    "import": ("benchmarks.import_bench", {}),
     "tick": ("benchmarks.tick_bench", {}),
     "scaling": ("benchmarks.scaling_bench", {}),
     "gateway": ("benchmarks.gateway_bench", {}),

@@ -110,6 +110,9 @@ class VirtualMachines:
         }
         if out_profile is not None:
             vm["properties"]["osProfile"] = out_profile
+        if props.get("diagnosticsProfile"):
+            # Boot diagnostics' storage account, kept as sent (Azure checks only its URI's form).
+            vm["properties"]["diagnosticsProfile"] = props["diagnosticsProfile"]
         self.state.put(resource_id, vm)
         extra = self.state.extra(resource_id)
         extra.update(
