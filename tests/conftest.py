@@ -18,6 +18,17 @@ STRICT = ("tests/",)
 
 
 @pytest.fixture(autouse=True)
+def _money_stays_local(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No price list unless a sandbox serves one; price cache and spend ledger in a temp dir."""
+    base = tmp_path_factory.mktemp("money")
+    monkeypatch.setenv("AZLAB_PRICES_ENDPOINT", "off")
+    monkeypatch.setenv("AZLAB_PRICES_CACHE", str(base / "prices"))
+    monkeypatch.setenv("AZLAB_LEDGER_DIR", str(base / "ledger"))
+
+
+@pytest.fixture(autouse=True)
 def _exchanges_follow_the_specs(request: pytest.FixtureRequest) -> Iterator[None]:
     """After each test that used the sandbox, every request it was sent and every answer it
     gave must validate against Microsoft's REST specs, unless listed in known_gaps."""

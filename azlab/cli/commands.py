@@ -6,6 +6,7 @@ from azlab.cli import (  # noqa: F401
     copy,
     importer,
     migrate,
+    money,
     power,
     reconcile,
     rehearse,

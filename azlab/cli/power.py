@@ -23,7 +23,9 @@ from azlab.cli.common import (
     target_for,
 )
 from azlab.cli.main import app
+from azlab.cli.money import budget_data, budget_line
 from azlab.errors import UsageError
+from azlab.money.gate import TickMoney
 from azlab.plan.durations import parse_duration
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
@@ -83,6 +85,7 @@ def _report_data(report: ticking.TickReport) -> dict[str, Any]:
         "list_rounds": report.list_rounds,
         "throttled": report.throttled,
         "seconds": round(report.seconds, 2),
+        "budget": budget_data(report.budget),
     }
 
 
@@ -99,6 +102,8 @@ def _print_report(report: ticking.TickReport) -> None:
     for vm, why in report.skipped.items():
         table.add_row("", vm, "", "skipped", why)
     out.print(table)
+    if report.budget is not None:
+        out.print(budget_line(report.budget, report.at))
     out.print(
         f"{report.actions_sent} actions, {report.list_rounds} status list rounds, "
         f"{report.throttled} throttled answers, {report.seconds:.1f}s: "
@@ -122,7 +127,14 @@ def _run(
     async def work() -> ticking.TickReport:
         wants, reasons = wants_of(plan)
         return await ticking.tick_plan(
-            plan, target, wants_of.at, wants, reasons, dry_run=dry_run, deadline_seconds=limit
+            plan,
+            target,
+            wants_of.at,
+            wants,
+            reasons,
+            dry_run=dry_run,
+            deadline_seconds=limit,
+            money=TickMoney(plan, wants_of.source),
         )
 
     report = run_async(work)
@@ -135,6 +147,8 @@ def _run(
 
 
 class _Scheduled:
+    source = "tick"
+
     def __init__(self, at: datetime) -> None:
         self.at = at
 
@@ -146,6 +160,7 @@ class _Manual:
     def __init__(self, groups: list[str], want: str) -> None:
         self.groups, self.want = groups, want
         self.at = datetime.now(timezone.utc)
+        self.source = "up" if want == PowerState.RUNNING else "down"
 
     def __call__(self, plan: Plan) -> tuple[dict[str, str | None], dict[str, str]]:
         wants = ticking.manual_wants(plan, self.groups, self.want)

@@ -32,6 +32,12 @@ def rehearse_command(
     output: ReportFormat = typer.Option(
         ReportFormat.text, "--output", "-o", help="text, json, or markdown for a pull request."
     ),
+    ledger: Path | None = typer.Option(
+        None,
+        "--ledger",
+        help="Keep the week's spend ledgers in this folder, for `azlab cost` with "
+        "AZLAB_LEDGER_DIR (default: thrown away with the sandbox).",
+    ),
 ) -> None:
     """Validate, apply, plan again, tick a simulated week and destroy, in a throwaway sandbox.
 
@@ -52,7 +58,9 @@ def rehearse_command(
     except ValueError:
         raise UsageError(f"--week-of {week_of!r} is not a date", hint="e.g. 2026-11-02") from None
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    run = rehearse(plans, week, progress=lambda line: err.print(line, markup=False))
+    run = rehearse(
+        plans, week, progress=lambda line: err.print(line, markup=False), ledger_dir=ledger
+    )
     if output is ReportFormat.json:
         print_json(as_data(run))
     elif output is ReportFormat.markdown:

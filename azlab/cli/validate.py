@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ import typer
 from azlab.cli.common import ALLOW_KEY_PATH_OPTION, OUTPUT_OPTION, Output, console, print_json
 from azlab.cli.main import app
 from azlab.plan import check_plan
+from azlab.plan.findings import Finding
 from azlab.plan.schema import plan_json_schema
 
 
@@ -28,7 +30,11 @@ def validate_command(
 
     Example: azlab validate plans/*.yaml
     """
-    findings = [f for path in plans for f in check_plan(path, allow_key_paths=allow_key_path)]
+    findings = [
+        f
+        for path in plans
+        for f in _with_money(path, check_plan(path, allow_key_paths=allow_key_path), allow_key_path)
+    ]
     n_errors = sum(f.severity == "error" for f in findings)
     n_warnings = len(findings) - n_errors
     failed = n_errors > 0 or (strict and n_warnings > 0)
@@ -52,6 +58,23 @@ def validate_command(
         out.print(f"{files} checked: {n_errors} error(s), {n_warnings} warning(s): {verdict}")
     if failed:
         raise typer.Exit(2)
+
+
+def _with_money(
+    path: Path, findings: list[Finding], allow_key_paths: Sequence[Path] | None
+) -> list[Finding]:
+    """The plan's money lints, once it loads (a budget is priced from the price list)."""
+    if any(f.severity == "error" for f in findings):
+        return findings
+    from datetime import date
+
+    from azlab.money.lint import money_findings
+    from azlab.money.lookup import prices_for
+    from azlab.plan import load_plan
+
+    loaded = load_plan(path, allow_key_paths=allow_key_paths)
+    extra = money_findings(loaded, lambda: prices_for(loaded.plan), date.today())
+    return sorted(findings + extra)
 
 
 @app.command("schema")

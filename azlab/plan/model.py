@@ -35,7 +35,31 @@ StorageSku = Literal[
 DiskSku = Literal[
     "Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS"
 ]
+# The currencies the Retail Prices API answers in.
+Currency = Literal[
+    "USD", "AUD", "BRL", "CAD", "CHF", "CNY", "DKK", "EUR", "GBP", "INR", "JPY", "KRW", "NOK",
+    "NZD", "RUB", "SEK", "TWD",
+]  # fmt: skip
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _share(value: object) -> object:
+    """`80%` -> 0.8; a plain number is taken as a share already (0.8)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            return value
+    return value
+
+
+Share = Annotated[
+    float,
+    BeforeValidator(_share),
+    Field(gt=0, le=1),
+    # `50%`, or a share such as 0.5
+    WithJsonSchema({"type": ["string", "number"], "pattern": r"^[0-9]+(\.[0-9]+)?%$"}),
+]
 
 
 class _Strict(BaseModel):
@@ -214,6 +238,9 @@ class Group(_Strict):
     location: str | None = None
     schedule: str | None = None
     depends_on: list[str] = []
+    priority: int = Field(
+        0, ge=0, le=99, description="Budget shedding order: the lowest priority stops first"
+    )
     vms: list[Vm] = []
 
 
@@ -228,6 +255,26 @@ class Variable(_Strict):
     )
     default: str | None = Field(None, description="Used when the variable is unset (plain only)")
     description: str | None = None
+
+
+class Budget(_Strict):
+    """A monthly ceiling on the lab's estimated spend, enforced by `azlab tick`."""
+
+    monthly: float = Field(gt=0, description="The month's ceiling, in the plan's currency")
+    warn_at: list[Share] = Field([], description="Shares of `monthly` to warn at: [50%, 80%]")
+    at_limit: Literal["stop", "shed", "warn"] = Field(
+        "stop",
+        description="stop: deallocate every group once the month's spend reaches `monthly`; "
+        "shed: also stop the lowest-priority groups as soon as the forecast exceeds it; "
+        "warn: only warn",
+    )
+
+
+class Ledger(_Strict):
+    """Where the spend ledger is kept: one append blob a month in this container."""
+
+    storage_account: Name = Field(description="One of the plan's storage accounts")
+    container: str = Field("azlab-spend", pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
 class Plan(_Strict):
@@ -247,6 +294,9 @@ class Plan(_Strict):
     storage_accounts: list[StorageAccount] = []
     schedules: list[Schedule] = []
     groups: list[Group] = []
+    currency: Currency = Field("USD", description="Currency prices are read and shown in")
+    budget: Budget | None = None
+    ledger: Ledger | None = None
 
     def all_vms(self) -> Iterator[tuple[Group, Vm]]:
         for group in self.groups:

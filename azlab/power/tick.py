@@ -15,6 +15,9 @@ from datetime import datetime
 from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
 from azlab.graph import Listener
+from azlab.money.budget import Decision
+from azlab.money.gate import TickMoney
+from azlab.money.record import Recorder
 from azlab.plan.model import Plan
 from azlab.power.enforce import PowerRun, Result, VmResult
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
@@ -38,6 +41,7 @@ class TickReport:
     list_rounds: int = 0
     throttled: int = 0
     seconds: float = 0.0
+    budget: Decision | None = None
 
     @property
     def ok(self) -> bool:
@@ -96,6 +100,7 @@ async def enforce(
     poll_interval: float = 5.0,
     retry_delay: float = 10.0,
     listener: Listener[StepKey] | None = None,
+    ledger: Recorder | None = None,
 ) -> TickReport:
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
@@ -127,6 +132,9 @@ async def enforce(
     finally:
         await watcher.close()
     report.results = run.results
+    if ledger is not None:
+        arrived = {r.vm: r.want for r in run.results.values() if r.result is Result.DONE}
+        await ledger.record(session, at, {n: s.power for n, s in states.items()}, arrived)
     report.actions_sent = run.actions_sent
     report.list_rounds = watcher.rounds + 1
     report.throttled = session.rate_limits.throttled
@@ -157,13 +165,17 @@ async def tick_plan(
     *,
     dry_run: bool = False,
     deadline_seconds: float = 1200,
+    money: TickMoney | None = None,
 ) -> TickReport:
-    """Open a session on `target` and enforce `wants` (default: the schedules at `at`)."""
+    """Open a session on `target` and enforce `wants` (default: the schedules at `at`);
+    `money` has the budget adjust them and records what the tick saw and did."""
     if wants is None:
         wants, reasons = group_wants(plan, at)
     poll = target.polling_interval if target.polling_interval is not None else 5.0
     async with AzureSession(target) as session:
-        return await enforce(
+        if money is not None and not dry_run:
+            wants, reasons = await money.before(session, wants, reasons or {}, at)
+        report = await enforce(
             session,
             plan,
             wants,
@@ -173,4 +185,7 @@ async def tick_plan(
             deadline_seconds=deadline_seconds,
             poll_interval=poll,
             retry_delay=max(poll, 1.0),
+            ledger=None if money is None or dry_run else money.recorder,
         )
+        report.budget = None if money is None else money.decision
+        return report

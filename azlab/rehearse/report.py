@@ -69,9 +69,13 @@ def _week_data(week: WeekResult) -> dict[str, Any]:
                 "vm_hours": round(g.vm_hours, 2),
                 "saved_share": round(g.saved_share, 4),
                 "transitions": g.transitions,
+                "cost": None if g.cost is None else round(g.cost, 2),
+                "always_on_cost": None if g.always_on_cost is None else round(g.always_on_cost, 2),
             }
             for g in week.groups.values()
         ],
+        "currency": week.currency,
+        "cost": _total(week),
         "problems": week.problems,
     }
 
@@ -85,6 +89,18 @@ def _week_title(week: WeekResult) -> str:
         f"{week.ticks} ticks 5 minutes apart; azlab's tick ran at {week.ticks_run} of them "
         f"(the others had the inputs of a tick that did nothing) and acted at {week.ticks_acted}"
     )
+
+
+def _total(week: WeekResult) -> float | None:
+    costs = [g.cost for g in week.groups.values()]
+    return None if not costs or None in costs else round(sum(c or 0.0 for c in costs), 2)
+
+
+def _cost(g: GroupWeek, currency: str | None) -> str:
+    if g.cost is None or currency is None:
+        return "-"
+    text = f"{g.cost:,.2f} {currency}"
+    return text if g.always_on_cost is None else f"{text} (always-on {g.always_on_cost:,.2f})"
 
 
 def _scheduled(g: GroupWeek) -> str:
@@ -117,13 +133,15 @@ def as_markdown(run: Run) -> str:
                 "",
                 _week_title(r.week) + ":",
                 "",
-                "| group | VMs | running hours | schedule says | of | compute saved |",
-                "| --- | ---: | ---: | ---: | ---: | ---: |",
+                "| group | VMs | running hours | schedule says | of | compute saved | "
+                "week's cost (estimate) |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
             ]
             for g in r.week.groups.values():
                 lines.append(
                     f"| {g.group} | {g.vms} | {g.running_hours:.1f} | {_scheduled(g)} | "
-                    f"{g.week_hours:.0f} | {100 * g.saved_share:.1f}% |"
+                    f"{g.week_hours:.0f} | {100 * g.saved_share:.1f}% | "
+                    f"{_cost(g, r.week.currency)} |"
                 )
         for s in r.steps:
             if len(s.problems) > 1:
@@ -156,7 +174,8 @@ def print_text(run: Run, out: Console) -> None:
             for g in r.week.groups.values():
                 out.print(
                     f"  {g.group}: running {g.running_hours:.1f} h of {g.week_hours:.0f} "
-                    f"(schedule says {_scheduled(g)}), {100 * g.saved_share:.1f}% compute saved"
+                    f"(schedule says {_scheduled(g)}), {100 * g.saved_share:.1f}% compute saved, "
+                    f"cost {_cost(g, r.week.currency)}"
                 )
         for s in r.steps:
             if len(s.problems) > 1:

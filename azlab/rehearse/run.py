@@ -41,7 +41,14 @@ class Run:
         return all(r.ok for r in self.rehearsals)
 
 
-def rehearse(paths: list[Path], week_of: date, progress: Progress = lambda _: None) -> Run:
+def rehearse(
+    paths: list[Path],
+    week_of: date,
+    progress: Progress = lambda _: None,
+    *,
+    ledger_dir: Path | None = None,
+) -> Run:
+    """`ledger_dir`: keep the week's spend ledgers there (default: a temporary folder)."""
     began = time.monotonic()
     run = Run([Rehearsal(path) for path in paths], week_of)
     env = {**os.environ, "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION}
@@ -66,13 +73,19 @@ def rehearse(paths: list[Path], week_of: date, progress: Progress = lambda _: No
                 rehearsal.env.update(sandbox_env)
             log = RequestLog(sandbox.emulator.log)
             target = Target.from_env(SUBSCRIPTION, env=sandbox_env)
-            asyncio.run(_rehearse_all(valid, run.week_of, target, log, progress))
+            ledgers = str(ledger_dir or sandbox.data_dir / "ledger")
+            asyncio.run(_rehearse_all(valid, run.week_of, target, log, progress, ledgers))
     run.seconds = time.monotonic() - began
     return run
 
 
 async def _rehearse_all(
-    rehearsals: list[Rehearsal], week_of: date, target: Target, log: RequestLog, progress: Progress
+    rehearsals: list[Rehearsal],
+    week_of: date,
+    target: Target,
+    log: RequestLog,
+    progress: Progress,
+    ledgers: str,
 ) -> None:
     async with AzureSession(target) as session:
 
@@ -97,6 +110,8 @@ async def _rehearse_all(
                 r.skip("week of ticks", "apply failed")
                 continue
             await step("plan again", r, partial(steps.converge, r, session))
-            await step("week of ticks", r, partial(steps.week, r, session, week_of, log, say(r)))
+            await step(
+                "week of ticks", r, partial(steps.week, r, session, week_of, log, say(r), ledgers)
+            )
         for r in rehearsals:
             await step("destroy", r, partial(steps.destroy, r, session))

@@ -19,6 +19,7 @@ from azlab.graph import Status
 from azlab.plan.loader import LoadedPlan, check_plan, load_plan
 from azlab.reconcile import engine
 from azlab.reconcile.model import Change
+from azlab.rehearse.money import price_week, week_ledger
 from azlab.rehearse.observe import RequestLog, owned_anywhere
 from azlab.rehearse.secrets import key_files, placeholder_env, vm_secrets
 from azlab.rehearse.week import WeekResult, simulate_week, week_bounds
@@ -162,12 +163,15 @@ async def week(
     week_of: date,
     log: RequestLog,
     progress: Callable[[str], None],
+    ledger_dir: str,
 ) -> bool:
     began = time.monotonic()
     assert rehearsal.loaded is not None
     plan = rehearsal.loaded.plan
     start, end = week_bounds(plan, week_of)
-    result = await simulate_week(session, plan, start, end, log, progress)
+    ledger = week_ledger(plan, ledger_dir)
+    result = await simulate_week(session, plan, start, end, log, progress, ledger=ledger)
+    await price_week(plan, result, ledger, rehearsal.env)
     rehearsal.week = result
     summary = f"{result.ticks} ticks, azlab ran {result.ticks_run}, {result.ticks_acted} acted"
     return rehearsal.record("week of ticks", result.problems, began, summary)

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from azlab.azure.session import AzureSession
+from azlab.money.record import Recorder
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power_state import PowerState
@@ -49,6 +50,8 @@ class GroupWeek:
     running_ticks: int = 0  # ticks after which at least one VM of the group ran
     vm_ticks: int = 0  # VMs running, summed over ticks
     transitions: int = 0
+    cost: float | None = None  # the week's estimate from the spend ledger
+    always_on_cost: float | None = None  # every VM of the group running all week
 
     @property
     def running_hours(self) -> float:
@@ -77,6 +80,7 @@ class WeekResult:
     requests: int = 0  # every ARM request of the week, the ticks' and the observations'
     groups: dict[str, GroupWeek] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    currency: str | None = None  # set when the week was priced
 
     @property
     def ok(self) -> bool:
@@ -178,6 +182,7 @@ async def simulate_week(
     progress: Callable[[str], None] = lambda _: None,
     *,
     deadline: float = TICK_DEADLINE,
+    ledger: Recorder | None = None,
 ) -> WeekResult:
     zone = week_zone(plan)
     result = WeekResult(start, end, zone.key)
@@ -213,6 +218,7 @@ async def simulate_week(
                 deadline_seconds=deadline,
                 poll_interval=0.01,
                 retry_delay=0.05,
+                ledger=ledger,
             )
             actions = log.actions_since(mark)
             stamp = misplaced.when(at)

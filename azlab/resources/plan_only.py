@@ -12,6 +12,8 @@ _SECRET = (
     "where the administrator's secret is read from; the secret itself goes only in the "
     "VM's create body, never in desired state"
 )
+_BUDGET = "the ceiling `azlab tick` holds the month's estimated spend to: power, not a property"
+_LEDGER = "where azlab keeps its spend ledger (a blob a month); the container is not the plan's"
 _NAMING = "a name pattern `azlab validate` checks (AZL045), as a warning"
 
 # Plan JSON path (`[]` for every item of a list) -> why it is not a resource property.
@@ -36,6 +38,13 @@ PLAN_ONLY: dict[str, str] = {
     "schedules[].skip": "dates and holiday calendars on which `azlab tick` starts nothing",
     "groups[].schedule": _SCHEDULE,
     "groups[].depends_on[]": "the order `azlab tick` and `azlab migrate` start and stop groups in",
+    "groups[].priority": "the order `azlab tick` sheds groups in at the budget",
+    "currency": "the currency `azlab cost` and the views price in",
+    "budget.monthly": _BUDGET,
+    "budget.warn_at[]": _BUDGET,
+    "budget.at_limit": _BUDGET,
+    "ledger.storage_account": _LEDGER,
+    "ledger.container": _LEDGER,
     "groups[].vms[].tier": "the order VMs start and stop in within a group",
     "groups[].vms[].admin.password_env": _SECRET,
     "groups[].vms[].admin.ssh_key_file": _SECRET,

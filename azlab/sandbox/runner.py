@@ -98,6 +98,8 @@ class Sandbox:
             "AZLAB_CA_FILE": str(self.ca_file),
             "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
             "AZLAB_SANDBOX_CONTROL": self.control_url,
+            # The Retail Prices API, served from the sandbox's price table.
+            "AZLAB_PRICES_ENDPOINT": self.endpoint,
             # The way in, as App Service offers a managed identity.
             "IDENTITY_ENDPOINT": self.identity_endpoint,
             "IDENTITY_HEADER": self.identity.secret,

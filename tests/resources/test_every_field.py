@@ -26,6 +26,8 @@ from azlab.resources.plan_only import PLAN_ONLY, markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE: dict[str, Any] = yaml.safe_load((ROOT / "plans" / "lynclab.yaml").read_text())
+# The example lab keeps its ledger in a local file; the walk needs the field present.
+BASE.setdefault("ledger", {"storage_account": "stwus2lynclab01"})
 SCHEMA = plan_json_schema()
 
 
@@ -68,6 +70,8 @@ def _another(schema: dict[str, Any], old: Any) -> Any:
         return not old
     if kind == "object" and "patternProperties" in schema:  # vars: each entry may be empty
         return {**(old or {}), "walked": None}
+    if kind == "number" or (isinstance(kind, list) and "number" in kind):
+        return 0.25 if old != 0.25 else 0.75
     if kind == "object":
         return {**(old or {}), "walked": "yes"}
     if schema.get("format") == "date":

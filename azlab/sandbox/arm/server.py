@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from azlab.sandbox.arm import metadata
+from azlab.sandbox.arm import metadata, retail_prices
 from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
@@ -109,7 +109,7 @@ class ArmEmulator:
         ):
             self.routes += provider.routes()
         # Served without a token, as ARM serves them.
-        self.public_routes = metadata.routes()
+        self.public_routes = metadata.routes() + retail_prices.routes()
         if data_file is not None and data_file.exists():
             self.state.restore(json.loads(data_file.read_text()))
 

@@ -1,0 +1,1 @@
+"""What a lab costs: list prices, the spend ledger, month-to-date and forecast, the budget."""
