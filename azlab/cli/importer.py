@@ -45,11 +45,13 @@ def import_command(
     output: Output = typer.Option(Output.text, "--output", help="text, or json for data."),
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
-    """Read a resource group with list calls only and write the plan that describes it.
+    """Write the plan of an existing resource group, read with list calls only.
 
-    What the plan cannot express is written as comments naming each resource and why
-    it is left unmanaged. The summary lists the mess found (AZL100-AZL104). Then
-    `azlab apply PLAN --adopt` tags what matches, changing nothing else.
+    What a plan cannot express becomes comments naming each resource and why.
+
+    The summary lists the mess found (AZL100-AZL104).
+
+    Then `azlab apply PLAN --adopt` tags what matches, changing nothing else.
 
     Example: azlab import -g rg-lynclab-wus2 --name lynclab -o plans/lynclab.yaml
     """
