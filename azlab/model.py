@@ -27,6 +27,7 @@ class Kind(str, Enum):
     NIC = "nic"
     DISK = "disk"
     VM = "vm"
+    SHUTDOWN = "shutdown_schedule"
 
     @property
     def label(self) -> str:
@@ -43,6 +44,7 @@ _LABELS = {
     Kind.NIC: "network interface",
     Kind.DISK: "managed disk",
     Kind.VM: "virtual machine",
+    Kind.SHUTDOWN: "auto-shutdown schedule",
 }
 
 Key = tuple[Kind, str]
@@ -59,6 +61,8 @@ class Desired:
     depends_on: tuple[Key, ...] = ()
     # Properties Azure cannot change in place: a difference means delete and create again.
     create_only: frozenset[str] = frozenset()
+    # Properties Azure changes only while the resource is stopped (a VM deallocated).
+    needs_deallocation: frozenset[str] = frozenset()
     # Where the plan declares it, for messages ("plans/lab.yaml:42").
     source: str | None = None
 

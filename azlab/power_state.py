@@ -37,6 +37,10 @@ class VmState:
     power: str  # a PowerState value; kept as Azure's text so an unknown one is still shown
     provisioning: str = "succeeded"  # succeeded, updating, failed/<Code>
     tags: Mapping[str, str] = field(default_factory=dict)
+    # A Spot VM Azure evicted (deallocated to take its capacity back), not yet started again.
+    evicted: bool = False
+    # Deallocated by hibernation: it resumes where it was when started.
+    hibernated: bool = False
 
     @property
     def failed_code(self) -> str | None:
@@ -51,10 +55,16 @@ def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
     statuses = item.get("properties", {}).get("instanceView", {}).get("statuses", [])
     power: str = PowerState.UNKNOWN.value
     provisioning = "succeeded"
+    evicted = hibernated = False
     for status in statuses:
         kind, _, value = str(status.get("code", "")).partition("/")
         if kind == "PowerState":
             power = value
         elif kind == "ProvisioningState":
             provisioning = value
-    return VmState(str(item["name"]), power, provisioning, dict(item.get("tags") or {}))
+        elif kind == "EvictionState":
+            evicted = value.lower() == "evicted"
+        elif kind == "HibernationState":
+            hibernated = value.lower() == "hibernated"
+    tags = dict(item.get("tags") or {})
+    return VmState(str(item["name"]), power, provisioning, tags, evicted, hibernated)

@@ -6,6 +6,11 @@ from typing import Any
 
 
 def as_json(item: Any) -> dict[str, Any]:
+    if hasattr(item, "_attribute_map"):
+        # An older-style (msrest) model, as azure-mgmt-devtestlabs has: its `as_dict` gives
+        # Python attribute names, flattened; `serialize` gives the REST JSON.
+        rest: dict[str, Any] = item.serialize(keep_readonly=True)
+        return rest
     data: dict[str, Any] = item.as_dict() if hasattr(item, "as_dict") else dict(item)
     return data
 

@@ -94,7 +94,7 @@ CONNECTIONS = int(os.environ.get("AZLAB_CONNECTIONS", "32"))
 
 
 class _SharedTransport(AioHttpTransport):  # type: ignore[misc]
-    """One connection pool for all four clients, with one SSL context.
+    """One connection pool for all the clients, with one SSL context.
 
     Each client had its own pool, so a burst of NIC writes and the VM writes
     after it each opened hundreds of connections, paying a TLS handshake for
@@ -119,6 +119,7 @@ class AzureSession:
 
     def __init__(self, target: Target, credential: Any | None = None) -> None:
         from azure.mgmt.compute.aio import ComputeManagementClient
+        from azure.mgmt.devtestlabs.aio import DevTestLabsClient
         from azure.mgmt.network.aio import NetworkManagementClient
         from azure.mgmt.resource.resources.aio import ResourceManagementClient
         from azure.mgmt.storage.aio import StorageManagementClient
@@ -142,6 +143,8 @@ class AzureSession:
         self.network: Any = make(NetworkManagementClient, "network")
         self.storage: Any = make(StorageManagementClient, "storage")
         self.compute: Any = make(ComputeManagementClient, "compute")
+        # Only its VM auto-shutdown schedules (Microsoft.DevTestLab/schedules) are used.
+        self.devtestlabs: Any = make(DevTestLabsClient, "devtestlabs")
 
     def _policies(self, sdk: str) -> list[Any]:
         """The SDK's pipeline less what costs CPU on every request and does nothing for azlab.
@@ -172,10 +175,13 @@ class AzureSession:
             RenewingChallengePolicy(self.credential, SCOPE),
             core.SensitiveHeaderCleanupPolicy(),
         ]
+        if sdk == "devtestlabs":
+            # An older-style client: it reads the JSON the decode policy parsed.
+            chain.append(core.ContentDecodePolicy())
         if logging.getLogger(_HTTP_LOGGER).isEnabledFor(logging.INFO):
             chain.append(ARMHttpLoggingPolicy())
         # After retry, so every attempt (a retry after a 429 included) is paced and seen;
-        # last, as the four pipelines share it and it hands each request to the transport.
+        # last, as the pipelines share it and it hands each request to the transport.
         chain.append(self.rate_limits)
         return chain
 
@@ -215,7 +221,7 @@ class AzureSession:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for client in (self.resource, self.network, self.storage, self.compute):
+        for client in (self.resource, self.network, self.storage, self.compute, self.devtestlabs):
             await client.close()
         close = getattr(self.credential, "close", None)
         if close is not None:

@@ -81,6 +81,7 @@ def _report_data(report: ticking.TickReport) -> dict[str, Any]:
             for r in report.results.values()
         ],
         "skipped": report.skipped,
+        "evicted": report.evicted,
         "actions_sent": report.actions_sent,
         "list_rounds": report.list_rounds,
         "throttled": report.throttled,
@@ -104,6 +105,8 @@ def _print_report(report: ticking.TickReport) -> None:
     out.print(table)
     if report.budget is not None:
         out.print(budget_line(report.budget, report.at))
+    if report.evicted:
+        out.print(f"evicted by Azure (Spot): {', '.join(report.evicted)}")
     out.print(
         f"{report.actions_sent} actions, {report.list_rounds} status list rounds, "
         f"{report.throttled} throttled answers, {report.seconds:.1f}s: "

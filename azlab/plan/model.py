@@ -41,6 +41,9 @@ Currency = Literal[
     "NZD", "RUB", "SEK", "TWD",
 ]  # fmt: skip
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Azure Hybrid Benefit: the licence the VM's Windows is covered by (licenseType).
+License = Literal["windows_server", "windows_client"]
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 def _share(value: object) -> object:
@@ -231,6 +234,31 @@ class Vm(_Strict):
     tier: int = Field(0, ge=0, le=99)
     endpoints: list[Endpoint] = []
     tags: dict[str, str] = {}
+    priority: Literal["regular", "spot"] = Field(
+        "regular",
+        description="spot: Azure's spare capacity at a discount; evicted (deallocated) when "
+        "Azure needs it back; a change is a replace",
+    )
+    max_price: float | None = Field(
+        None,
+        ge=-1,
+        description="Spot only: the most to pay per hour in US dollars; -1 (default) pays up "
+        "to the pay-as-you-go price and is never evicted for price",
+    )
+    license: License | None = Field(
+        None, description="Azure Hybrid Benefit: windows_server or windows_client (Windows only)"
+    )
+    hibernate: bool = Field(
+        False,
+        description="Hibernation enabled; tick and `down` hibernate the VM instead of shutting "
+        "it down, so it resumes where it was",
+    )
+    failsafe_shutdown: str | None = Field(
+        None,
+        pattern=CLOCK_PATTERN,
+        description="HH:MM: Azure's own daily auto-shutdown in the group's time zone, a "
+        "backstop should the scheduler fail",
+    )
 
 
 class Group(_Strict):

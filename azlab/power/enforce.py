@@ -71,8 +71,11 @@ class PowerRun:
         *,
         deadline: float,
         retry_delay: float = 10.0,
+        hibernate: frozenset[str] = frozenset(),
     ) -> None:
         self.session = session
+        # VMs (lower case) stopped by hibernating them, as the plan's `hibernate` asks.
+        self.hibernate = hibernate
         self.rg = resource_group
         self.watcher = watcher
         self.deadline = deadline
@@ -183,6 +186,8 @@ class PowerRun:
         """
         compute = self.session.compute.virtual_machines
         begin = compute.begin_start if want == PowerState.RUNNING else compute.begin_deallocate
+        hibernating = want != PowerState.RUNNING and vm.lower() in self.hibernate
+        options = {"hibernate": True} if hibernating else {}
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(SEND_ATTEMPTS),
@@ -193,7 +198,7 @@ class PowerRun:
                 with attempt:
                     self.actions_sent += 1
                     with azure_errors(resource=f"vm {vm}"):
-                        await begin(self.rg, vm, polling=False)
+                        await begin(self.rg, vm, polling=False, **options)
         except AzureOperationError as exc:
             if exc.status == 409:
                 return None  # another operation is on it; watch it like our own

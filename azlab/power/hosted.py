@@ -68,6 +68,7 @@ def run_tick(now: datetime | None = None, env: dict[str, str] | None = None) -> 
         "wants": report.wants,
         "results": {r.vm: r.result for r in report.results.values()},
         "skipped": report.skipped,
+        "evicted": report.evicted,
         "actions_sent": report.actions_sent,
     }
 

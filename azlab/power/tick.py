@@ -19,6 +19,7 @@ from azlab.money.budget import Decision
 from azlab.money.gate import TickMoney
 from azlab.money.record import Recorder
 from azlab.plan.model import Plan
+from azlab.power import evictions
 from azlab.power.enforce import PowerRun, Result, VmResult
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
 from azlab.power.watch import StateWatcher
@@ -35,6 +36,7 @@ class TickReport:
     wants: dict[str, str | None]  # group -> running | deallocated | None
     reasons: dict[str, str]
     skipped: dict[str, str] = field(default_factory=dict)  # vm -> why left alone
+    evicted: list[str] = field(default_factory=list)  # Spot VMs found evicted
     results: dict[str, VmResult] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     actions_sent: int = 0
@@ -65,12 +67,16 @@ def plan_steps(
     states: Mapping[str, VmState],
     at: datetime,
     skipped: dict[str, str],
+    only: Mapping[str, set[str]] | None = None,
 ) -> list[Step]:
+    """`only`: groups whose listed VMs alone are acted on (evicted Spot VMs started again)."""
     vms: list[PowerVm] = []
     for group in plan.groups:
         if wants.get(group.name) is None:
             continue
         for vm in group.vms:
+            if only and group.name in only and vm.name.lower() not in only[group.name]:
+                continue
             state = states.get(vm.name.lower())
             if state is None:
                 skipped[vm.name] = "not found in Azure (run apply)"
@@ -105,7 +111,12 @@ async def enforce(
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
     states = await list_states(session, plan.resource_group)
-    report.steps = plan_steps(plan, wants, states, at, report.skipped)
+    report.evicted = evictions.evicted(plan, states)
+    again = evictions.restarts(plan, wants, states, at)
+    for group in again:
+        report.reasons[group] += "; evicted Spot VMs started again inside the window"
+    wants = {**wants, **dict.fromkeys(again, PowerState.RUNNING.value)}
+    report.steps = plan_steps(plan, wants, states, at, report.skipped, again)
     if dry_run:
         for step in report.steps:
             for vm in step.vms:
@@ -126,6 +137,7 @@ async def enforce(
         watcher,
         deadline=time.monotonic() + deadline_seconds,
         retry_delay=retry_delay,
+        hibernate=frozenset(vm.name.lower() for _, vm in plan.all_vms() if vm.hibernate),
     )
     try:
         await run.run(report.steps, listener=listener)

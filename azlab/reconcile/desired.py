@@ -1,7 +1,8 @@
 """The plan as desired resources: names, tags and dependencies; each kind builds its properties.
 
 Names azlab derives for a VM's parts (so `plan` and `status` can find them):
-`<vm>-nic`, `<vm>-pip`, `<vm>-nsg`, `<vm>-osdisk`, `<vm>-data<lun>`.
+`<vm>-nic`, `<vm>-pip`, `<vm>-nsg`, `<vm>-osdisk`, `<vm>-data<lun>`, and Azure's own
+name for its auto-shutdown schedule, `shutdown-computevm-<vm>`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from azlab.resources import (
     nsg,
     public_ip,
     resource_group,
+    shutdown,
     storage_account,
     vm,
 )
@@ -126,3 +128,10 @@ def _vm_resources(
         vm_needs.append((Kind.DISK, name.lower()))
         yield disk.desired(data, name, location, tags, (rg_key,), where)
     yield vm.desired(member, location, interface, data_disks, tags, (rg_key, *vm_needs), where)
+    if member.failsafe_shutdown:
+        schedule = plan.schedule(group.schedule) if group.schedule else None
+        zone = schedule.timezone if schedule else None
+        needs: tuple[Key, ...] = (rg_key, (Kind.VM, member.name.lower()))
+        yield shutdown.desired(
+            member.name, member.failsafe_shutdown, zone, location, tags, needs, where
+        )

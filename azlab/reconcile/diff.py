@@ -8,6 +8,8 @@ Rules users can rely on:
   else (a policy, a person) are not drift.
 - A difference in a create-time property is a replace, with the reason; the
   caller decides whether a replace is allowed.
+- A difference in a property Azure changes only on a stopped resource (a VM's
+  spot price, hibernation) is an update whose reason says apply stops it first.
 - A resource the plan owns but no longer lists is an orphan; it becomes a delete
   only when the caller asks to prune. A blob container never does: it has no tags,
   so one someone else made in the plan's storage account looks exactly like the plan's.
@@ -83,6 +85,12 @@ def _compare(plan_name: str, want: Desired, have: Observed | None, *, adopt: boo
         return Change(Action.UPDATE, want.kind, want.name, want, have, fields=fields, reason=reason)
     if not fields:
         return Change(Action.NOOP, want.kind, want.name, desired=want, observed=have)
+    stopped = [f.name for f in fields if f.name in want.needs_deallocation]
+    if stopped:
+        # Azure changes these only on a deallocated VM, as Terraform's azurerm does it: apply
+        # deallocates, writes, and starts the VM again if it was running.
+        reason = f"{', '.join(stopped)} change only while deallocated: apply deallocates it first"
+        return Change(Action.UPDATE, want.kind, want.name, want, have, fields=fields, reason=reason)
     return Change(Action.UPDATE, want.kind, want.name, desired=want, observed=have, fields=fields)
 
 

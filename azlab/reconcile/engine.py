@@ -44,6 +44,7 @@ _RANK = {
     Kind.NIC: 2,
     Kind.DISK: 3,
     Kind.VM: 4,
+    Kind.SHUTDOWN: 5,
 }
 
 
@@ -233,7 +234,8 @@ def _writer(
                 )
                 return
         if updating and change.kind is Kind.VM:
-            await when_free(lambda: operations.update_vm(session, rg, want))
+            stop = any(f.name in want.needs_deallocation for f in change.fields)
+            await when_free(lambda: operations.update_vm(session, rg, want, deallocate=stop))
             return
         await when_free(lambda: operations.create_or_update(session, rg, want, secrets=secrets))
 

@@ -29,8 +29,14 @@ async def create_or_update(
     await handler(want.kind).create(session, rg, want, vm_secrets)
 
 
-async def update_vm(session: AzureSession, rg: str, want: Desired) -> None:
-    """Change what can change on a VM in place: size, tags and attached data disks."""
+async def update_vm(
+    session: AzureSession, rg: str, want: Desired, *, deallocate: bool = False
+) -> None:
+    """Change what can change on a VM without building it again; `deallocate` when the
+    change is one Azure makes only on a deallocated VM (it is started again after)."""
+    if deallocate:
+        await vm.update_deallocated(session, rg, want)
+        return
     await vm.update(session, rg, want)
 
 

@@ -11,6 +11,7 @@ from azlab.resources import (
     nsg,
     public_ip,
     resource_group,
+    shutdown,
     storage_account,
     vm,
 )
@@ -28,6 +29,7 @@ HANDLERS: dict[Kind, Handler] = {
         container.HANDLER,
         disk.HANDLER,
         vm.HANDLER,
+        shutdown.HANDLER,
     )
 }
 

@@ -16,17 +16,25 @@ from azlab.resources.base import (
     Json,
     PlanEntry,
     VmSecrets,
+    as_json,
     put,
     remove,
     sub_id,
     tags_of,
+    wait,
 )
 
 PROVIDER = "Microsoft.Compute/virtualMachines"
 # What cannot change without building the VM again.
+# Azure refuses a priority change on an existing VM, so it is one of them.
 CREATE_ONLY = frozenset(
-    {"location", "os", "image", "admin_username", "os_disk_sku", "os_disk_size_gb"}
+    {"location", "os", "image", "admin_username", "os_disk_sku", "os_disk_size_gb", "priority"}
 )
+# What Azure changes only on a deallocated VM: apply deallocates it first.
+NEEDS_DEALLOCATION = frozenset({"max_price", "hibernation"})
+# The plan's licence -> Azure's licenseType.
+LICENSE_TYPES = {"windows_server": "Windows_Server", "windows_client": "Windows_Client"}
+PLAN_LICENSES = {azure: plan for plan, azure in LICENSE_TYPES.items()}
 
 
 class _Always(TypedDict):
@@ -41,6 +49,13 @@ class _Always(TypedDict):
     os_disk_sku: str | None
     # LUN (as text) -> managed disk name.
     data_disks: dict[str, str]
+    # Regular or Spot; a Spot VM is deallocated when evicted, at up to `max_price` an hour
+    # (-1: up to the pay-as-you-go price; None for a regular VM).
+    priority: str
+    max_price: float | None
+    # Azure Hybrid Benefit: Windows_Server, Windows_Client, or None.
+    license_type: str | None
+    hibernation: bool
 
 
 class Props(_Always, total=False):
@@ -69,6 +84,10 @@ def desired(
         nic=nic_name,
         os_disk_sku=vm.os_disk.sku,
         data_disks=data_disks,
+        priority="Spot" if vm.priority == "spot" else "Regular",
+        max_price=vm.max_price if vm.max_price is not None else _default_price(vm.priority),
+        license_type=LICENSE_TYPES[vm.license] if vm.license else None,
+        hibernation=vm.hibernate,
     )
     vm_tags = dict(tags)
     if vm.os_disk.name:
@@ -87,8 +106,13 @@ def desired(
         tags=vm_tags,
         depends_on=depends_on,
         create_only=CREATE_ONLY,
+        needs_deallocation=NEEDS_DEALLOCATION,
         source=source,
     )
+
+
+def _default_price(priority: str) -> float | None:
+    return -1.0 if priority == "spot" else None
 
 
 def observed(item: Mapping[str, Any]) -> Observed:
@@ -121,6 +145,10 @@ def observed(item: Mapping[str, Any]) -> Observed:
         os_disk_name=os_disk_name,
         attach_os_disk=str(os_disk.get("createOption", "")).lower() == "attach",
         data_disks=data_disks,
+        priority=str(p.get("priority") or "Regular"),
+        max_price=_max_price(p),
+        license_type=_license_type(p.get("licenseType")),
+        hibernation=bool((p.get("additionalCapabilities") or {}).get("hibernationEnabled")),
     )
     return Observed(Kind.VM, item["name"], props, tags, uses=tuple(uses))
 
@@ -166,6 +194,7 @@ def to_plan(item: Mapping[str, Any], os_disk: Mapping[str, Any] | None) -> PlanE
     else:
         admin["password_env"] = "LAB_ADMIN_PASSWORD"
     fields["admin"] = admin
+    fields.update(_cost_fields(props))
     notes += _unexpressed(p, item)
     return PlanEntry(fields, tuple(notes))
 
@@ -194,9 +223,57 @@ def _unexpressed(p: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:
     if p.get("availabilitySet"):
         name = last_segment(p["availabilitySet"].get("id"))
         notes.append(f"availability set {name}: azlab groups by it but does not create sets")
-    if p.get("priority") and str(p["priority"]).lower() != "regular":
-        notes.append(f"priority {p['priority']}: the plan has no spot VMs")
+    if str(p.get("priority", "")).lower() == "low":
+        notes.append("priority Low (retired): the plan's spot is Spot")
+    if p.get("evictionPolicy") and str(p["evictionPolicy"]).lower() != "deallocate":
+        notes.append(f"eviction policy {p['evictionPolicy']}: the plan's spot VMs deallocate")
+    license_type = _license_type(p.get("licenseType"))
+    if license_type and license_type not in PLAN_LICENSES:
+        notes.append(f"license type {license_type}: the plan knows Windows ones only")
     return notes
+
+
+def _cost_fields(props: Props) -> Json:
+    """Spot, the licence and hibernation as plan fields, where the VM has them."""
+    fields: Json = {}
+    if str(props.get("priority", "")).lower() == "spot":
+        fields["priority"] = "spot"
+        price = props.get("max_price")
+        if price is not None and price != -1:
+            fields["max_price"] = price
+    plan_license = PLAN_LICENSES.get(str(props.get("license_type")))
+    if plan_license:
+        fields["license"] = plan_license
+    if props.get("hibernation"):
+        fields["hibernate"] = True
+    return fields
+
+
+def _max_price(p: Mapping[str, Any]) -> float | None:
+    price = (p.get("billingProfile") or {}).get("maxPrice")
+    if price is None:
+        return -1.0 if str(p.get("priority", "")).lower() == "spot" else None
+    return float(price)
+
+
+def _license_type(value: Any) -> str | None:
+    # Azure answers "None" for a licence removed by an update.
+    return None if value in (None, "", "None") else str(value)
+
+
+def _cost_options(props: Props) -> Json:
+    """Spot, the licence and hibernation: the properties that make the VM cheaper to run."""
+    out: Json = {}
+    if props.get("priority") == "Spot":
+        out["priority"] = "Spot"
+        out["evictionPolicy"] = "Deallocate"
+        price = props.get("max_price")
+        out["billingProfile"] = {"maxPrice": -1 if price is None else price}
+    if props.get("license_type"):
+        out["licenseType"] = props["license_type"]
+    if props.get("hibernation"):
+        out["additionalCapabilities"] = {"hibernationEnabled": True}
+    return out
 
 
 def _os_type(props: Props) -> str:
@@ -243,6 +320,7 @@ def _attached_body(
                 "dataDisks": _data_disks(session, rg, props),
             },
             "networkProfile": _network_profile(session, rg, props),
+            **_cost_options(props),
         },
     }
 
@@ -298,19 +376,25 @@ def body(
             },
             "osProfile": _os_profile(name, props, secrets),
             "networkProfile": _network_profile(session, rg, props),
+            **_cost_options(props),
         },
     }
 
 
 def update_body(session: AzureSession, rg: str, props: Props, tags: Mapping[str, str]) -> Json:
-    """What can change on a VM in place: size, tags and attached data disks."""
-    return {
-        "tags": dict(tags),
-        "properties": {
-            "hardwareProfile": {"vmSize": props["size"]},
-            "storageProfile": {"dataDisks": _data_disks(session, rg, props)},
-        },
+    """What can change on a VM without building it again: size, tags, data disks, the licence,
+    and (on a deallocated VM) the spot price and hibernation."""
+    properties: Json = {
+        "hardwareProfile": {"vmSize": props["size"]},
+        "storageProfile": {"dataDisks": _data_disks(session, rg, props)},
+        # "None" takes a licence away; leaving it out would keep it.
+        "licenseType": props.get("license_type") or "None",
+        "additionalCapabilities": {"hibernationEnabled": bool(props.get("hibernation"))},
     }
+    if props.get("priority") == "Spot":
+        price = props.get("max_price")
+        properties["billingProfile"] = {"maxPrice": -1 if price is None else price}
+    return {"tags": dict(tags), "properties": properties}
 
 
 def props_of(want: Desired) -> Props:
@@ -327,6 +411,24 @@ async def create(session: AzureSession, rg: str, want: Desired, secrets: VmSecre
 async def update(session: AzureSession, rg: str, want: Desired) -> None:
     request = update_body(session, rg, props_of(want), want.tags)
     await put(session, session.compute.virtual_machines.begin_update, rg, want.name, request)
+
+
+async def update_deallocated(session: AzureSession, rg: str, want: Desired) -> None:
+    """Update a VM whose change Azure makes only while it is deallocated (the spot price,
+    hibernation): deallocate it, update it, and start it again if it was running."""
+    vms = session.compute.virtual_machines
+    view = as_json(await vms.instance_view(rg, want.name))
+    powers = [
+        str(s.get("code", "")).partition("/")[2]
+        for s in view.get("statuses", [])
+        if str(s.get("code", "")).startswith("PowerState/")
+    ]
+    was_on = bool(powers) and powers[0] in ("running", "starting")
+    if was_on or (powers and powers[0] == "stopped"):
+        await wait(vms.begin_deallocate(rg, want.name, polling=session.outcome_polling()))
+    await update(session, rg, want)
+    if was_on:
+        await wait(vms.begin_start(rg, want.name, polling=session.outcome_polling()))
 
 
 async def delete(session: AzureSession, rg: str, name: str) -> None:

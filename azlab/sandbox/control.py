@@ -56,6 +56,11 @@ class SandboxControl:
     def set_clock(self, epoch_seconds: float) -> None:
         self.call("clock", {"at": epoch_seconds})
 
+    def evict(self, vm: str) -> list[str]:
+        """Evict the running Spot VM(s) of that name now; the ids of those evicted."""
+        result: list[str] = self.call("evict", {"vm": vm})["evicted"]
+        return result
+
     def snapshot(self) -> dict[str, Any]:
         result: dict[str, Any] = self.call("snapshot")
         return result

@@ -48,6 +48,9 @@ class Faults:
     outages: tuple[Outage, ...] = ()
     outage_retry_after: float = 0.0  # Retry-After of an outage's 503s; 0: none
     outage_hang: float = 30.0  # seconds an outage's `timeout` holds a call before dropping it
+    # Spot VM names evicted `evict_after` seconds after each start
+    evict_vms: frozenset[str] = frozenset()
+    evict_after: float = 3600.0
     seed: int = 7
 
     @classmethod
@@ -71,13 +74,16 @@ class Faults:
             "outages": [o.spec for o in self.outages],
             "outage_retry_after": self.outage_retry_after,
             "outage_hang": self.outage_hang,
+            "evict_vms": sorted(self.evict_vms),
+            "evict_after": self.evict_after,
             "seed": self.seed,
         }
 
 
 def parse_faults(spec: str) -> Faults:
     """`500=0.1@write,503=0.05,drop=0.01,allocation=dc01|sql01,allocation-rate=0.2,seed=3`,
-    `outage=eastus:10m[@503|@timeout],outage-retry-after=1,outage-hang=2s`."""
+    `outage=eastus:10m[@503|@timeout],outage-retry-after=1,outage-hang=2s`;
+    `evict=edge01|web01,evict-after=30m` evicts those Spot VMs that long after each start."""
     return parse_fault_spec(spec, Faults(), _add_fault)
 
 
@@ -104,11 +110,16 @@ def _add_fault(faults: Faults, item: FaultItem) -> Faults:
         return replace(faults, outage_retry_after=parse_seconds(item.value))
     if item.name == "outage-hang":
         return replace(faults, outage_hang=parse_seconds(item.value))
+    if item.name == "evict":
+        vms = frozenset(v.lower() for v in item.value.split("|") if v)
+        return replace(faults, evict_vms=vms)
+    if item.name == "evict-after":
+        return replace(faults, evict_after=parse_seconds(item.value))
     if item.name == "seed":
         return replace(faults, seed=int(item.value))
     raise UsageError(
         f"unknown fault {item.name!r}: use 500, 503, drop, allocation, allocation-rate, "
-        "outage, outage-retry-after, outage-hang, seed"
+        "outage, outage-retry-after, outage-hang, evict, evict-after, seed"
     )
 
 

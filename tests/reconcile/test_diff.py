@@ -120,3 +120,23 @@ def test_summary_counts_each_action() -> None:
     assert counts["update"] == 1
     assert counts["create"] == 1
     assert counts["not-managed"] == 1
+
+
+def test_a_change_azure_makes_only_while_deallocated_says_apply_stops_it_first() -> None:
+    want = replace(
+        vm(),
+        props={"size": "Standard_B2ms", "max_price": 0.05, "license_type": "Windows_Server"},
+        needs_deallocation=frozenset({"max_price"}),
+    )
+    have = Observed(
+        Kind.VM,
+        "dc01",
+        {"size": "Standard_B2ms", "max_price": -1.0, "license_type": None},
+        tags=OWNED,
+    )
+    change = only(diff(PLAN, [want], [have]))
+    assert change.action is Action.UPDATE
+    assert change.reason == "max_price change only while deallocated: apply deallocates it first"
+    licence_only = replace(want, props={**want.props, "max_price": -1.0})
+    change = only(diff(PLAN, [licence_only], [have]))
+    assert change.action is Action.UPDATE and change.reason == ""

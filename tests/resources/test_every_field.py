@@ -59,13 +59,17 @@ LEAVES = dict(_leaves(SCHEMA))
 def _another(schema: dict[str, Any], old: Any) -> Any:
     """A value the schema allows that differs from `old`."""
     if "enum" in schema:
-        return next(v for v in schema["enum"] if v != old)
+        # A field left out holds its default: another value is one that differs from that.
+        current = schema.get("default") if old is None else old
+        return next(v for v in schema["enum"] if v != current)
     if "const" in schema:
         pytest.skip("a constant has no other value")
     kind = schema.get("type")
     if kind == "integer":
         value = old if isinstance(old, int) else schema.get("default") or schema.get("minimum", 1)
         return value + 1 if value + 1 <= schema.get("maximum", value + 1) else value - 1
+    if kind == "number":
+        return (old if isinstance(old, int | float) else 0.0) + 0.5
     if kind == "boolean":
         return not old
     if kind == "object" and "patternProperties" in schema:  # vars: each entry may be empty
@@ -81,7 +85,7 @@ def _another(schema: dict[str, Any], old: Any) -> Any:
     if "anyOf" in schema:
         return ["mon"] if isinstance(old, str) else "weekends"
     pattern = schema.get("pattern")
-    for candidate in (f"{old}x" if old else "x", "37m", "walked"):
+    for candidate in (f"{old}x" if old else "x", "37m", "19:30", "walked"):
         if candidate != old and (pattern is None or re.fullmatch(pattern, candidate)):
             return candidate
     raise AssertionError(f"no other value for {schema}")

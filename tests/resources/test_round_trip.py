@@ -41,9 +41,18 @@ PLAN_DOC: dict[str, Any] = {
         }
     ],
     "storage_accounts": [{"name": "stround01", "sku": "Standard_GRS", "containers": ["vhds"]}],
+    "schedules": [
+        {
+            "name": "office",
+            "timezone": "Europe/Berlin",
+            "start": [{"at": "08:00", "days": "weekdays"}],
+            "stop": [{"at": "18:00"}],
+        }
+    ],
     "groups": [
         {
             "name": "g",
+            "schedule": "office",
             "vms": [
                 {
                     "name": "web01",
@@ -63,6 +72,9 @@ PLAN_DOC: dict[str, Any] = {
                         {"name": "dns", "port": 53, "protocol": "udp"},
                     ],
                     "tags": {"role": "web"},
+                    "priority": "spot",
+                    "max_price": 0.05,
+                    "failsafe_shutdown": "19:30",
                 }
             ],
         }
@@ -88,6 +100,7 @@ def _read(kind: Kind) -> Callable[[AzureSession, str], Awaitable[Any]]:
         Kind.CONTAINER: lambda s, name: s.storage.blob_containers.get(RG, *name.split("/")),
         Kind.DISK: lambda s, name: s.compute.disks.get(RG, name),
         Kind.VM: lambda s, name: s.compute.virtual_machines.get(RG, name),
+        Kind.SHUTDOWN: lambda s, name: s.devtestlabs.global_schedules.get(RG, name),
     }
     return readers[kind]
 
@@ -157,3 +170,32 @@ def test_a_vm_booting_from_a_kept_disk_round_trips(sandbox: Sandbox) -> None:
     assert want.props.get("attach_os_disk") is True
     assert {name: seen.props.get(name) for name in want.props} == dict(want.props)
     assert {tag: seen.tags.get(tag) for tag in want.tags} == dict(want.tags)
+
+
+def test_a_windows_vm_with_hybrid_benefit_and_hibernation_round_trips(sandbox: Sandbox) -> None:
+    doc = copy.deepcopy(PLAN_DOC)
+    vm_doc = doc["groups"][0]["vms"][0]
+    for key in ("priority", "max_price"):
+        del vm_doc[key]
+    vm_doc.update(
+        {
+            "os": "windows",
+            "image": "MicrosoftWindowsServer:WindowsServer:2022-datacenter:latest",
+            "size": "Standard_D2s_v5",
+            "license": "windows_server",
+            "hibernate": True,
+            "os_disk": {"sku": "Premium_LRS"},
+        }
+    )
+    plan = Plan.model_validate(doc)
+    want = next(d for d in desired_resources(plan) if d.kind is Kind.VM)
+    seen = _echo(sandbox, want, desired_resources(plan))
+    assert (want.props["license_type"], want.props["hibernation"]) == ("Windows_Server", True)
+    assert {name: seen.props.get(name) for name in want.props} == dict(want.props)
+
+
+def test_the_failsafe_runs_in_the_groups_windows_time_zone(sandbox: Sandbox) -> None:
+    want = next(d for d in DESIRED if d.kind is Kind.SHUTDOWN)
+    seen = _echo(sandbox, want)
+    assert want.name == "shutdown-computevm-web01"
+    assert (seen.props["time"], seen.props["time_zone"]) == ("1930", "W. Europe Standard Time")

@@ -36,6 +36,9 @@ def test_resource_skus_filtered_by_location(clients: Clients) -> None:
     d2s = capabilities(vms["Standard_D2s_v5"])
     assert (d2s["vCPUs"], d2s["MemoryGB"], d2s["PremiumIO"]) == ("2", "8", "True")
     assert d2s["HibernationSupported"] == "True"
+    # Azure's hibernation list: the v5 D and E series up to 64 GB, not the B series.
+    assert capabilities(vms["Standard_B2ms"])["HibernationSupported"] == "False"
+    assert capabilities(vms["Standard_E8s_v5"])["HibernationSupported"] == "True"
     assert capabilities(vms["Standard_D2_v3"])["PremiumIO"] == "False"
     assert all(s.restrictions == [] for s in skus)
     assert vms["Standard_B2ms"].location_info[0].zones == ["1", "2", "3"]

@@ -20,6 +20,9 @@ AZL076 secret in a name or path  AZL077 credential declared plain  AZL078 malfor
 AZL079 secret too short       AZL080 malformed image      AZL090 key file outside its places
 AZL091 key file not a public key
 AZL103 no schedule stops the VMs (warning)
+AZL110 max_price without spot  AZL111 license on Linux   AZL112 hibernate on a size without it
+AZL113 spot and hibernate     AZL114 failsafe without time zone
+AZL115 failsafe while scheduled on
 `azlab import` reports four more codes of its own: they need facts a plan does not hold.
 """
 
@@ -29,6 +32,7 @@ from azlab.plan.context import Rule
 from azlab.plan.lints import (
     addresses,
     admin,
+    costs,
     endpoints,
     images,
     names,
@@ -46,4 +50,5 @@ RULES: list[Rule] = [
     *admin.RULES,
     *images.RULES,
     *running.RULES,
+    *costs.RULES,
 ]

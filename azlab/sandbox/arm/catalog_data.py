@@ -1,7 +1,9 @@
 """The sandbox's catalog as plain data: VM sizes, disk SKUs, regions and marketplace images.
 
 Figures are those Azure publishes for each size; the images are the ones labs
-use, each with a few dated versions, newest last.
+use, each with a few dated versions, newest last. Hibernation is supported as
+Azure's hibernation overview lists it: the Dsv5, Ddsv5, Dasv5, Dadsv5, Esv5,
+Edsv5, Easv5 and Eadsv5 series, up to 64 GB of memory.
 """
 
 from __future__ import annotations
@@ -18,28 +20,28 @@ class Size:
     max_data_disks: int
     temp_disk_mb: int  # 0: the size has no local temporary disk
     premium_io: bool
-    hibernation: bool
+    hibernation: bool  # HibernationSupported
     nics: int = 2
     generations: str = "V1,V2"
 
 
 SIZES = (
-    Size("Standard_B1s", "standardBSFamily", 1, 1, 2, 4096, True, True),
-    Size("Standard_B1ms", "standardBSFamily", 1, 2, 2, 4096, True, True),
-    Size("Standard_B2s", "standardBSFamily", 2, 4, 4, 8192, True, True, 3),
-    Size("Standard_B2ms", "standardBSFamily", 2, 8, 4, 16384, True, True, 3),
-    Size("Standard_B4ms", "standardBSFamily", 4, 16, 8, 32768, True, True, 4),
-    Size("Standard_B8ms", "standardBSFamily", 8, 32, 16, 65536, True, True, 4),
+    Size("Standard_B1s", "standardBSFamily", 1, 1, 2, 4096, True, False),
+    Size("Standard_B1ms", "standardBSFamily", 1, 2, 2, 4096, True, False),
+    Size("Standard_B2s", "standardBSFamily", 2, 4, 4, 8192, True, False, 3),
+    Size("Standard_B2ms", "standardBSFamily", 2, 8, 4, 16384, True, False, 3),
+    Size("Standard_B4ms", "standardBSFamily", 4, 16, 8, 32768, True, False, 4),
+    Size("Standard_B8ms", "standardBSFamily", 8, 32, 16, 65536, True, False, 4),
     Size("Standard_DS1_v2", "standardDSv2Family", 1, 3.5, 4, 7168, True, False),
     Size("Standard_DS2_v2", "standardDSv2Family", 2, 7, 8, 14336, True, False),
     Size("Standard_D2_v3", "standardDv3Family", 2, 8, 4, 51200, False, False),
     Size("Standard_D4_v3", "standardDv3Family", 4, 16, 8, 102400, False, False),
-    Size("Standard_D2s_v3", "standardDSv3Family", 2, 8, 4, 16384, True, True),
-    Size("Standard_D4s_v3", "standardDSv3Family", 4, 16, 8, 32768, True, True),
-    Size("Standard_D8s_v3", "standardDSv3Family", 8, 32, 16, 65536, True, True, 4),
-    Size("Standard_D2s_v4", "standardDSv4Family", 2, 8, 4, 0, True, True),
-    Size("Standard_D4s_v4", "standardDSv4Family", 4, 16, 8, 0, True, True),
-    Size("Standard_D2ds_v4", "standardDDSv4Family", 2, 8, 4, 76800, True, True),
+    Size("Standard_D2s_v3", "standardDSv3Family", 2, 8, 4, 16384, True, False),
+    Size("Standard_D4s_v3", "standardDSv3Family", 4, 16, 8, 32768, True, False),
+    Size("Standard_D8s_v3", "standardDSv3Family", 8, 32, 16, 65536, True, False, 4),
+    Size("Standard_D2s_v4", "standardDSv4Family", 2, 8, 4, 0, True, False),
+    Size("Standard_D4s_v4", "standardDSv4Family", 4, 16, 8, 0, True, False),
+    Size("Standard_D2ds_v4", "standardDDSv4Family", 2, 8, 4, 76800, True, False),
     Size("Standard_D2s_v5", "standardDSv5Family", 2, 8, 4, 0, True, True),
     Size("Standard_D4s_v5", "standardDSv5Family", 4, 16, 8, 0, True, True),
     Size("Standard_D8s_v5", "standardDSv5Family", 8, 32, 16, 0, True, True, 4),
@@ -48,8 +50,8 @@ SIZES = (
     Size("Standard_D4ds_v5", "standardDDSv5Family", 4, 16, 8, 153600, True, True),
     Size("Standard_D2as_v5", "standardDASv5Family", 2, 8, 4, 0, True, True),
     Size("Standard_D4as_v5", "standardDASv5Family", 4, 16, 8, 0, True, True),
-    Size("Standard_E2s_v3", "standardESv3Family", 2, 16, 4, 32768, True, True),
-    Size("Standard_E4s_v3", "standardESv3Family", 4, 32, 8, 65536, True, True),
+    Size("Standard_E2s_v3", "standardESv3Family", 2, 16, 4, 32768, True, False),
+    Size("Standard_E4s_v3", "standardESv3Family", 4, 32, 8, 65536, True, False),
     Size("Standard_E2s_v5", "standardESv5Family", 2, 16, 4, 0, True, True),
     Size("Standard_E4s_v5", "standardESv5Family", 4, 32, 8, 0, True, True),
     Size("Standard_E8s_v5", "standardESv5Family", 8, 64, 16, 0, True, True, 4),

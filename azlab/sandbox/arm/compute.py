@@ -51,6 +51,13 @@ class Compute:
             route("GET", VM, self.get_vm, compute="get"),
             route("DELETE", VM, self.delete_vm, compute="action"),
             route("GET", VM + "/instanceview", self.get_instance_view, compute="get"),
+            route(
+                "POST",
+                VM + "/simulateeviction",
+                self.simulate_eviction,
+                compute="action",
+                op="vm.simulateEviction",
+            ),
             route("GET", VM.rsplit("/", 1)[0], self.list_vms, compute="list"),
             route(
                 "GET", SUBSCRIPTION_COMPUTE + "/virtualmachines", self.list_all_vms, compute="list"
@@ -150,9 +157,24 @@ class Compute:
     def _power(self, action: str) -> Handler:
         def handler(req: Request, p: dict[str, str]) -> Reply:
             vm = self._vm(p)
-            return accepted(req, self.vms.act(vm, action), p["sub"], lro.COMPUTE, vm["location"])
+            hibernate = req.query.get("hibernate", "").lower() == "true"
+            op = self.vms.act(vm, action, hibernate=hibernate)
+            return accepted(req, op, p["sub"], lro.COMPUTE, vm["location"])
 
         return handler
+
+    def simulate_eviction(self, req: Request, p: dict[str, str]) -> Reply:
+        self.vms.simulate_eviction(self._vm(p))
+        return Reply(204)
+
+    def evict(self, name: str) -> list[str]:
+        """Evict every running Spot VM of that name now (the control API's `evict`)."""
+        found = [
+            r["id"]
+            for r in self.state.resources.values()
+            if r.get("type") == VM_TYPE and r["name"].lower() == name.lower()
+        ]
+        return [rid for rid in found if self.vms.evict(rid)]
 
     # managed disks
     def put_disk(self, req: Request, p: dict[str, str]) -> Reply:

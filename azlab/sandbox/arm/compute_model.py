@@ -15,6 +15,7 @@ TRANSITIONS = {
     "restart": ("starting", "running"),
     "create": ("starting", "running"),
     "resize": ("starting", "running"),
+    "hibernate": ("deallocating", "deallocated"),
 }
 DISPLAY = {
     "running": "VM running",

@@ -48,9 +48,18 @@ def guest_os(vm: Json) -> tuple[str, str]:
 
 
 def instance_view(
-    vm: Json, power: str, provisioning: str, *, since: float, now: float, generation: str
+    vm: Json,
+    power: str,
+    provisioning: str,
+    *,
+    since: float,
+    now: float,
+    generation: str,
+    notes: tuple[Json, ...] = (),
 ) -> Json:
-    """The instance view: statuses with their times, the guest agent, each disk, the OS."""
+    """The instance view: statuses with their times, the guest agent, each disk, the OS.
+
+    `notes` are statuses after the power state: a hibernated or an evicted VM's."""
     when = iso_time(since)
     if provisioning.startswith("failed"):
         prov = status(f"ProvisioningState/{provisioning}", "Provisioning failed", "Error")
@@ -94,6 +103,7 @@ def instance_view(
         "statuses": [
             {**prov, "time": when},
             status(f"PowerState/{power}", DISPLAY.get(power, power)),
+            *notes,
         ],
     }
     if running:

@@ -12,7 +12,13 @@ from __future__ import annotations
 import random
 
 from azlab.sandbox.arm.compute_disks import Disks, disk_id, disk_json
-from azlab.sandbox.arm.compute_model import TRANSITIONS, image_os, validate_profile
+from azlab.sandbox.arm.compute_model import TRANSITIONS, image_os, status, validate_profile
+from azlab.sandbox.arm.compute_options import (
+    check_can_hibernate,
+    create_options,
+    is_spot,
+    update_options,
+)
 from azlab.sandbox.arm.compute_views import instance_view, os_profile_out
 from azlab.sandbox.arm.core import ArmError, Json, Operation, State, iso_time, new_etag
 from azlab.sandbox.arm.regions import normalise_region, same_region
@@ -51,6 +57,12 @@ class VirtualMachines:
         os_disk = self.state.get(vm["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"])
         generation = ((os_disk or {}).get("properties") or {}).get("hyperVGeneration", "V1")
         now = self.state.now()
+        notes: list[Json] = []
+        if power == "deallocated" and extra.get("hibernated"):
+            notes.append(status("HibernationState/Hibernated", "VM hibernated"))
+        if power == "deallocated" and extra.get("evicted") is not None:
+            evicted = status("EvictionState/Evicted", "VM evicted", "Warning")
+            notes.append({**evicted, "time": iso_time(float(extra["evicted"]))})
         return instance_view(
             vm,
             power,
@@ -58,6 +70,7 @@ class VirtualMachines:
             since=float(extra.get("changed", now)),
             now=now,
             generation=str(generation),
+            notes=tuple(notes),
         )
 
     def with_view(self, vm: Json) -> Json:
@@ -78,6 +91,8 @@ class VirtualMachines:
         os_disk_in = storage.get("osDisk") or {}
         os_type = image_os(image) or str(os_disk_in.get("osType", "")).lower() or None
         validate_profile(name, os_type, os_profile, image)
+        size = (props.get("hardwareProfile") or {}).get("vmSize", "Standard_B1s")
+        options = create_options(props, size, os_type, name)
         nics = self._claim_nics(resource_id, location, props.get("networkProfile") or {})
         os_disk = self._os_disk(group_id, resource_id, name, location, os_disk_in, image, os_type)
         data_disks = [
@@ -94,9 +109,8 @@ class VirtualMachines:
             "etag": new_etag(),
             "properties": {
                 "vmId": new_etag()[3:-1],
-                "hardwareProfile": {
-                    "vmSize": (props.get("hardwareProfile") or {}).get("vmSize", "Standard_B1s")
-                },
+                "hardwareProfile": {"vmSize": size},
+                **options,
                 "storageProfile": {
                     **({"imageReference": {**image, "exactVersion": "1.0.0"}} if image else {}),
                     "osDisk": os_disk,
@@ -241,6 +255,7 @@ class VirtualMachines:
         if "tags" in body:
             vm["tags"] = dict(body.get("tags") or {})
         props = body.get("properties") or {}
+        update_options(vm, props, str(self.state.extra(vm["id"]).get("power", "running")))
         action = None
         new_size = (props.get("hardwareProfile") or {}).get("vmSize")
         if new_size and new_size != vm["properties"]["hardwareProfile"]["vmSize"]:
@@ -291,10 +306,43 @@ class VirtualMachines:
         return self.state.start_operation(vm["id"], on_done=done)
 
     # power
-    def act(self, vm: Json, action: str) -> Operation:
-        """A power action (start, deallocate, powerOff, restart)."""
+    def act(self, vm: Json, action: str, *, hibernate: bool = False) -> Operation:
+        """A power action (start, deallocate, powerOff, restart); deallocate may hibernate."""
         self.busy(vm["id"], action)
+        if action == "deallocate" and hibernate:
+            check_can_hibernate(vm)
+            return self.transition(vm, "hibernate")
         return self.transition(vm, action)
+
+    # spot eviction
+    def simulate_eviction(self, vm: Json) -> None:
+        """Azure's simulateEviction: the Spot VM is evicted shortly after (op_time here)."""
+        if not is_spot(vm):
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Simulate eviction is supported only on Spot virtual machines; '{vm['name']}' is not one.",
+            )
+        self.evict_later(vm, self.state.settings.op_time)
+
+    def evict_later(self, vm: Json, seconds: float) -> None:
+        # Not an operation on the VM itself: the VM stays free for other actions until then.
+        self.state.start_operation(
+            vm["id"] + "/eviction", on_done=lambda: self.evict(vm["id"]), duration=seconds
+        )
+
+    def evict(self, resource_id: str) -> bool:
+        """Evict a running Spot VM now, as its eviction policy says (Deallocate)."""
+        vm = self.state.get(resource_id)
+        extra = self.state.extra(resource_id)
+        if vm is None or not is_spot(vm) or extra.get("power") != "running":
+            return False
+        if self.state.pending_on(resource_id) is not None:
+            return False
+        now = self.state.now()
+        extra.update({"power": "deallocated", "evicted": now, "changed": now})
+        extra.pop("hibernated", None)
+        return True
 
     def transition(self, vm: Json, action: str) -> Operation:
         extra = self.state.extra(vm["id"])
@@ -316,11 +364,23 @@ class VirtualMachines:
             else:
                 extra["provisioning"] = "succeeded"
                 extra["power"] = target
+                extra.pop("evicted", None)
+                extra.pop("hibernated", None)
+                if action == "hibernate":
+                    extra["hibernated"] = True
+                if target == "running":
+                    self._maybe_evict(current)
             extra["created"] = True
             extra["changed"] = self.state.now()
             current["properties"]["provisioningState"] = "Failed" if error else "Succeeded"
 
         return self.state.start_operation(vm["id"], on_done=done, error=error)
+
+    def _maybe_evict(self, vm: Json) -> None:
+        """The injected eviction of a Spot VM that just started, if the fault settings ask."""
+        faults = self.state.settings.faults
+        if is_spot(vm) and vm["name"].lower() in faults.evict_vms:
+            self.evict_later(vm, faults.evict_after)
 
     def _allocation_failure(self, name: str) -> ArmError | None:
         """The injected `AllocationFailed` for this start, if the fault settings ask for one."""

@@ -125,6 +125,8 @@ class State:
         self.operations: dict[str, Operation] = {}
         self._due: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
+        # Run after every settle: what happens at a time of day (a schedule that fires).
+        self.tickers: list[Callable[[], None]] = []
 
     # clock
     def now(self) -> float:
@@ -206,6 +208,8 @@ class State:
             if op is None or op.status != "InProgress":
                 continue
             self.finish(op)
+        for ticker in self.tickers:
+            ticker()
 
     def finish(self, op: Operation) -> None:
         op.ended = self.now()

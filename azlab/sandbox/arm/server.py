@@ -25,6 +25,8 @@ from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
+from azlab.sandbox.arm.devtestlab import DevTestLab
+from azlab.sandbox.arm.devtestlab_schedules import Schedules
 from azlab.sandbox.arm.generic import GenericResources
 from azlab.sandbox.arm.network import Network
 from azlab.sandbox.arm.operations import Operations
@@ -94,6 +96,7 @@ class ArmEmulator:
         self.apply_settings(self.settings)
         self.routes: list[Route] = []
         self.compute = Compute(self.state, self.backend)
+        schedules = Schedules(self.state, self.compute.vms)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
             Tags(self.state),
@@ -103,6 +106,7 @@ class ArmEmulator:
             Network(self.state),
             Storage(self.state, self.backend),
             self.compute,
+            DevTestLab(self.state, schedules),
             Subscriptions(self.state),
             Providers(self.state),
             GenericResources(self.state),
@@ -342,6 +346,12 @@ class ArmEmulator:
             if body.get("expire") == "all":
                 self.tokens.expire_all()
             return web.json_response({"expired_at": self.tokens.expired_at})
+        if action == "evict" and request.method == "POST":
+            # A Spot VM evicted now, as Azure evicts one when it needs the capacity back.
+            self.state.settle()
+            evicted = self.compute.evict(str(body.get("vm", "")))
+            self._save_soon()
+            return web.json_response({"evicted": evicted})
         if action == "health":
             return web.json_response({"ok": True})
         return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
