@@ -62,7 +62,8 @@ class Faults:
             for o in known.pop("outages", ())
         )
         vms = frozenset(known.pop("allocation_failed_vms", ()))
-        return cls(**known, outages=outages, allocation_failed_vms=vms)
+        evict = frozenset(known.pop("evict_vms", ()))
+        return cls(**known, outages=outages, allocation_failed_vms=vms, evict_vms=evict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
