@@ -138,6 +138,7 @@ def _run(
             dry_run=dry_run,
             deadline_seconds=limit,
             money=TickMoney(plan, wants_of.source),
+            restart_evicted=isinstance(wants_of, _Scheduled),
         )
 
     report = run_async(work)

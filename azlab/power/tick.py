@@ -107,14 +107,17 @@ async def enforce(
     retry_delay: float = 10.0,
     listener: Listener[StepKey] | None = None,
     ledger: Recorder | None = None,
+    restart_evicted: bool = False,
 ) -> TickReport:
+    """`restart_evicted`: a scheduled tick's, also start evicted Spot VMs inside their window."""
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
     states = await list_states(session, plan.resource_group)
     report.evicted = evictions.evicted(plan, states)
-    again = evictions.restarts(plan, wants, states, at)
+    again = evictions.restarts(plan, wants, states, at) if restart_evicted else {}
     for group in again:
-        report.reasons[group] += "; evicted Spot VMs started again inside the window"
+        why = report.reasons.get(group, "")
+        report.reasons[group] = f"{why}; evicted Spot VMs started again inside the window"
     wants = {**wants, **dict.fromkeys(again, PowerState.RUNNING.value)}
     report.steps = plan_steps(plan, wants, states, at, report.skipped, again)
     if dry_run:
@@ -178,9 +181,13 @@ async def tick_plan(
     dry_run: bool = False,
     deadline_seconds: float = 1200,
     money: TickMoney | None = None,
+    restart_evicted: bool | None = None,
 ) -> TickReport:
     """Open a session on `target` and enforce `wants` (default: the schedules at `at`);
-    `money` has the budget adjust them and records what the tick saw and did."""
+    `money` has the budget adjust them and records what the tick saw and did. Evicted Spot
+    VMs are started again inside their window when the schedules decide (the default)."""
+    if restart_evicted is None:
+        restart_evicted = wants is None
     if wants is None:
         wants, reasons = group_wants(plan, at)
     poll = target.polling_interval if target.polling_interval is not None else 5.0
@@ -198,6 +205,7 @@ async def tick_plan(
             poll_interval=poll,
             retry_delay=max(poll, 1.0),
             ledger=None if money is None or dry_run else money.recorder,
+            restart_evicted=restart_evicted,
         )
         report.budget = None if money is None else money.decision
         return report
