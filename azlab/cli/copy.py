@@ -107,6 +107,12 @@ def copy_command(
     timeout: float = typer.Option(
         6 * 3600, "--timeout", help="Seconds before an async copy is aborted."
     ),
+    sas_lifetime: str | None = typer.Option(
+        None,
+        "--sas-lifetime",
+        help="How long each SAS or disk access made for the source lasts (30s, 15m, 1h); "
+        "a new one is made as each runs out. Default: long enough for the whole copy.",
+    ),
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -122,8 +128,13 @@ def copy_command(
         raise UsageError(f"--mode {mode!r}: use fromurl or async")
     check_form(source)
     check_form(destination)
+    lifetime = sas_lifetime_seconds(sas_lifetime, mode)
     options = CopyOptions(
-        mode=mode, parallelism=parallelism, verify_content=verify_content, timeout=timeout
+        mode=mode,
+        parallelism=parallelism,
+        verify_content=verify_content,
+        timeout=timeout,
+        sas_lifetime=lifetime,
     )
     needs_arm = not (source.startswith("http") and destination.startswith("http"))
 
@@ -164,6 +175,7 @@ def copy_command(
         "throttled": result.throttled,
         "seconds": round(result.seconds, 2),
         "verified_content": result.verified_content,
+        "sas_renewals": result.sas_renewals,
     }
     if output is Output.json:
         print_json(data)
@@ -172,6 +184,29 @@ def copy_command(
         f"Copied {result.copied / 2**20:.1f} MiB of {result.allocated / 2**20:.1f} MiB allocated "
         f"({result.size / 2**30:.2f} GiB blob)"
         + (f", {result.resumed / 2**20:.1f} MiB already there" if result.resumed else "")
-        + f" in {result.seconds:.1f}s; {result.throttled} throttled answers; verified"
+        + f" in {result.seconds:.1f}s; {result.throttled} throttled answers; "
+        + (f"{result.sas_renewals} new SAS; " if result.sas_renewals else "")
+        + "verified"
         + (" with content hashes." if result.verified_content else " length and ranges.")
     )
+
+
+def sas_lifetime_seconds(text: str | None, mode: str = "fromurl") -> float | None:
+    """`--sas-lifetime` in seconds (None: not given)."""
+    if text is None:
+        return None
+    from azlab.plan.durations import parse_duration
+
+    try:
+        seconds = parse_duration(text).total_seconds()
+    except ValueError as exc:
+        raise UsageError(f"--sas-lifetime: {exc}") from None
+    if seconds <= 0:
+        raise UsageError("--sas-lifetime must be longer than 0s")
+    if mode == "async":
+        raise UsageError(
+            "--sas-lifetime works with the default mode only",
+            hint="an async copy reads the source on the service's schedule, "
+            "so its SAS cannot be renewed under it",
+        )
+    return seconds

@@ -222,6 +222,12 @@ def migrate_command(
         False, "--dry-run", help="Print the steps, sizes and an estimate; change nothing."
     ),
     parallelism: int = typer.Option(16, "--parallelism", min=1, max=64, help="Chunks per disk."),
+    sas_lifetime: str | None = typer.Option(
+        None,
+        "--sas-lifetime",
+        help="How long each disk access granted for a copy lasts (30s, 15m, 1h); access is "
+        "granted again as it runs out. Default: long enough for the copy.",
+    ),
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -259,7 +265,14 @@ def migrate_command(
     if not dry_run and not resume:
         names = ", ".join(vms or []) or f"group {group}"
         confirm(f"Deallocate and move {names}?", yes=yes)
-    options = Options(resume=resume, dry_run=dry_run, parallelism=parallelism)
+    from azlab.cli.copy import sas_lifetime_seconds
+
+    options = Options(
+        resume=resume,
+        dry_run=dry_run,
+        parallelism=parallelism,
+        sas_lifetime=sas_lifetime_seconds(sas_lifetime),
+    )
 
     async def work(reporter: MigrateReporter) -> Journal:
         async with AzureSession(target_for(loaded.plan, subscription)) as session:

@@ -1,7 +1,8 @@
 """Copy one page blob server side: Put Page From URL per allocated chunk, in parallel.
 
 The source ETag is pinned on every request, so a source that changes mid-copy
-fails the copy (412) instead of producing a torn disk. The SDK's own retries
+fails the copy (412) instead of producing a torn disk. A chunk refused because
+the source's SAS ran out is sent again with a new one (`azlab.copy.access`). The SDK's own retries
 are off for the chunk writes: their throttling is handled here, once, by the
 pacer. Every other request (the destination's create, verification reads) is
 retried by the SDK.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,12 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
+from azlab.copy.access import SourceAccess, expired_refusal
 from azlab.copy.chunks import Chunk, chunk_ranges, covered
 from azlab.copy.journal import ChunkJournal
 from azlab.copy.pacing import Pacer
 from azlab.copy.progress import CopyProgress
-from azlab.errors import SourceChangedError, VerifyError
+from azlab.errors import AzlabError, CredentialError, SourceChangedError, VerifyError
 
 DEFAULT_PARALLELISM = 16
 
@@ -43,6 +45,7 @@ class CopyResult:
     throttled: int
     seconds: float
     verified_content: bool
+    sas_renewals: int = 0
 
 
 async def allocated_ranges(blob: Any) -> list[tuple[int, int]]:
@@ -65,8 +68,15 @@ async def copy_page_blob(
     on_progress: Callable[[CopyProgress], None] | None = None,
     verify_content: bool = False,
     clock: Callable[[], float] = time.monotonic,
+    access: SourceAccess | None = None,
 ) -> CopyResult:
-    """Copy `source` (read through `source_url`, a SAS URL) to `destination`."""
+    """Copy `source` (read through `source_url`, a SAS URL) to `destination`.
+
+    With `access`, the service reads through `access.url` instead, renewed when its SAS
+    runs out, and azlab reads the source with `access.reader`.
+    """
+    if access is None:
+        access = SourceAccess(source_url, source)
     begin = clock()
     props = await source.get_blob_properties()
     etag: str = props.etag
@@ -92,9 +102,10 @@ async def copy_page_blob(
 
     async def copy_one(chunk: Chunk) -> None:
         nonlocal in_flight
+        url = access.url
         try:
             await destination.upload_pages_from_url(
-                source_url,
+                url,
                 offset=chunk.offset,
                 length=chunk.length,
                 source_offset=chunk.offset,
@@ -114,6 +125,22 @@ async def copy_page_blob(
             elif status in (500, 503):
                 pacer.on_throttle(clock(), _retry_after(exc))
                 queue.put_nowait(chunk)
+            elif _source_refused(exc) and expired_refusal(exc, url):
+                # Refused before a byte was written: send the chunk again with a new SAS.
+                try:
+                    await access.renewed(url)
+                except (AzlabError, HttpResponseError) as renewal:
+                    failure.append(renewal)
+                else:
+                    queue.put_nowait(chunk)
+            elif expired_refusal(exc, str(getattr(destination, "url", ""))):
+                failure.append(
+                    CredentialError(
+                        "the SAS of the destination expired",
+                        hint="give a URL with a new SAS and run the same command: "
+                        "the copy goes on from its journal",
+                    )
+                )
             else:
                 failure.append(exc)
         except (ServiceRequestError, ServiceResponseError):
@@ -121,6 +148,7 @@ async def copy_page_blob(
             pacer.on_throttle(clock())
             queue.put_nowait(chunk)
         else:
+            access.used()
             pacer.on_success(clock())
             progress.add(clock(), chunk.length)
             if journal is not None:
@@ -159,7 +187,14 @@ async def copy_page_blob(
         journal.save()
     if failure:
         raise failure[0]
-    await verify(source, destination, size, ranges, content=verify_content)
+    await verify(
+        source,
+        destination,
+        size,
+        ranges,
+        content=verify_content,
+        digest_source=lambda chunk: access.read(lambda reader: _digest(reader, chunk)),
+    )
     if journal is not None:
         journal.remove()
     return CopyResult(
@@ -171,6 +206,7 @@ async def copy_page_blob(
         throttled=pacer.throttled,
         seconds=clock() - begin,
         verified_content=verify_content,
+        sas_renewals=access.renewals,
     )
 
 
@@ -192,8 +228,12 @@ async def verify(
     source_ranges: list[tuple[int, int]],
     *,
     content: bool,
+    digest_source: Callable[[Chunk], Awaitable[str]] | None = None,
 ) -> None:
-    """The destination has the source's length, and its ranges cover the source's."""
+    """The destination has the source's length, and its ranges cover the source's.
+
+    `digest_source` reads the source's chunks instead of `source` (with a SAS renewed
+    as it runs out)."""
     props = await destination.get_blob_properties()
     if int(props.size) != size:
         raise VerifyError(f"destination is {props.size} bytes, source is {size}")
@@ -202,7 +242,7 @@ async def verify(
     if not content:
         return
     for chunk in chunk_ranges(source_ranges):
-        theirs = await _digest(source, chunk)
+        theirs = await (digest_source(chunk) if digest_source else _digest(source, chunk))
         ours = await _digest(destination, chunk)
         if theirs != ours:
             raise VerifyError(f"content differs at bytes {chunk.offset}-{chunk.end - 1}")
@@ -211,6 +251,12 @@ async def verify(
 async def _digest(blob: Any, chunk: Chunk) -> str:
     stream = await blob.download_blob(offset=chunk.offset, length=chunk.length)
     return hashlib.sha256(await stream.readall()).hexdigest()
+
+
+def _source_refused(exc: HttpResponseError) -> bool:
+    """Whether the service says it could not read the source (not that it refused us)."""
+    code = getattr(exc, "error_code", None) or ""
+    return str(getattr(code, "value", code)) in ("", "CannotVerifyCopySource")
 
 
 def _retry_after(exc: HttpResponseError) -> float | None:

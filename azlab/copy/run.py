@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tenacity import wait_exponential
 from azlab.azure.busy import resend_if_dropped
 from azlab.azure.errors import azure_errors
 from azlab.azure.session import AzureSession
+from azlab.copy.access import Renew, SourceAccess
 from azlab.copy.async_copy import copy_blob_async
 from azlab.copy.endpoints import BlobEndpoint, copy_expiry, resolve
 from azlab.copy.engine import DEFAULT_PARALLELISM, CopyResult, copy_page_blob, verify
@@ -39,6 +41,9 @@ class CopyOptions:
     verify_content: bool = False
     timeout: float = 6 * 3600
     poll_interval: float = 2.0
+    # Seconds each SAS or disk access azlab makes for the source lasts; a new one is made
+    # when it runs out. None: sized to the copy, so none runs out.
+    sas_lifetime: float | None = None
 
 
 def state_dir() -> Path:
@@ -81,14 +86,14 @@ def _client(
     return client
 
 
-async def _export_disk(endpoint: BlobEndpoint, session: Any, stack: AsyncExitStack) -> None:
-    """Grant read access to a managed disk for the copy; revoke it when the copy ends."""
+async def _grant(endpoint: BlobEndpoint, session: Any, seconds: int) -> None:
+    """Ask Azure for read access to the managed disk: its SAS URL becomes the endpoint's."""
     assert endpoint.disk is not None
     group, name = endpoint.disk
 
     async def grant() -> Any:
         poller = await session.compute.disks.begin_grant_access(
-            group, name, GrantAccessData(access="Read", duration_in_seconds=EXPORT_SECONDS)
+            group, name, GrantAccessData(access="Read", duration_in_seconds=seconds)
         )
         return await poller.result()
 
@@ -96,6 +101,15 @@ async def _export_disk(endpoint: BlobEndpoint, session: Any, stack: AsyncExitSta
     url = str(access.access_sas)
     base, _, query = url.partition("?")
     endpoint.url, endpoint.sas = base, query
+
+
+async def _export_disk(
+    endpoint: BlobEndpoint, session: Any, stack: AsyncExitStack, seconds: int = EXPORT_SECONDS
+) -> None:
+    """Grant read access to a managed disk for the copy; revoke it when the copy ends."""
+    assert endpoint.disk is not None
+    group, name = endpoint.disk
+    await _grant(endpoint, session, seconds)
 
     async def revoke() -> None:
         async def send() -> None:
@@ -144,12 +158,22 @@ async def _copy(
                 "a managed disk cannot be a copy's destination",
                 hint="copy to a blob, then `azlab migrate` imports it into a disk",
             )
+        lifetime = options.sas_lifetime
         if source.disk is not None:
-            await _export_disk(source, session, stack)
+            await _export_disk(source, session, stack, int(lifetime or EXPORT_SECONDS))
         source_blob = _client(source, token, stack)
         target = _client(destination, token, stack)
         props = await source_blob.get_blob_properties()
-        read_url = source.read_url(copy_expiry(int(props.size)))
+
+        def expiry() -> datetime:
+            if lifetime is None:
+                return copy_expiry(int(props.size))
+            # A SAS names whole seconds: round up, or it lasts up to a second less.
+            end = datetime.now(timezone.utc) + timedelta(seconds=lifetime)
+            return end.replace(microsecond=0) + timedelta(seconds=1)
+
+        read_url = source.read_url(expiry())
+        access = _source_access(source, read_url, source_blob, expiry, session, token, stack)
         if options.mode == "async":
             progress = await copy_blob_async(
                 read_url,
@@ -192,4 +216,34 @@ async def _copy(
             journal=journal,
             on_progress=on_progress,
             verify_content=options.verify_content,
+            access=access,
         )
+
+
+def _source_access(
+    source: BlobEndpoint,
+    read_url: str,
+    reader: BlobClient,
+    expiry: Callable[[], datetime],
+    session: Any,
+    token: AsyncTokenCredential | None,
+    stack: AsyncExitStack,
+) -> SourceAccess:
+    """How the copy reads the source, and how it gets a new SAS: a SAS signed with the
+    account key again, or the disk's access granted again; none for a SAS the user gave."""
+    renew: Renew | None = None
+    if source.disk is not None:
+        seconds = max(1, int((expiry() - datetime.now(timezone.utc)).total_seconds()))
+
+        async def regrant() -> tuple[str, Any]:
+            await _grant(source, session, seconds)
+            return source.sas_url, _client(source, token, stack)
+
+        renew = regrant
+    elif source.account_key is not None:
+
+        async def resign() -> tuple[str, Any]:
+            return source.read_url(expiry()), None
+
+        renew = resign
+    return SourceAccess(read_url, reader, renew, described=source.described or "the source")

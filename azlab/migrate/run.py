@@ -8,7 +8,7 @@ before the servers that need it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -49,6 +49,7 @@ class Options:
     resume: bool = False
     dry_run: bool = False
     parallelism: int = 16
+    sas_lifetime: float | None = None  # seconds each disk access lasts; None: the copy's length
 
 
 class _Steps:
@@ -209,6 +210,7 @@ async def migrate(
                     destination,
                     disk,
                     parallelism=options.parallelism,
+                    sas_lifetime=options.sas_lifetime,
                     on_progress=seen,
                 ),
             )
@@ -222,9 +224,15 @@ async def migrate(
 
         await asyncio.gather(*(one(d) for d in vm.disks))
 
-    await asyncio.gather(*(move_disks(vm) for vm in journal.vms))
+    # Each VM's disks move on their own: one VM's failure (its region out, its disk
+    # refused) does not cut short the copies of the others, which are journaled done.
+    failed = _failures(journal.vms, await _settle(move_disks(vm) for vm in journal.vms))
     for tier in sorted({vm.tier for vm in journal.vms}):
-        in_tier = [vm for vm in journal.vms if vm.tier == tier]
+        in_tier = [vm for vm in journal.vms if vm.tier == tier and vm.name not in failed]
+        if any(vm.tier < tier for vm in journal.vms if vm.name in failed):
+            for vm in in_tier:  # a lower tier, which this one needs, did not come up
+                failed[vm.name] = "waits for a lower tier that did not move"
+            continue
 
         async def bring_up(vm: VmMove) -> None:
             await runner.run(
@@ -239,7 +247,13 @@ async def migrate(
             )
             await runner.run(vm, "start", lambda: steps.start(session, rg, vm))
 
-        await asyncio.gather(*(bring_up(vm) for vm in in_tier))
+        failed.update(_failures(in_tier, await _settle(bring_up(vm) for vm in in_tier)))
+    if failed:
+        reasons = "; ".join(f"vm {name}: {why}" for name, why in failed.items())
+        raise AzlabError(
+            f"{len(failed)} of {len(journal.vms)} VMs did not move ({reasons})",
+            hint="what moved is journaled; run the same command with --resume to finish",
+        )
     if journal.write_plan:
         await runner.run(None, "write-plan", lambda: _write_plan(Path(journal.plan_path), edits))
     if journal.cleanup_source:
@@ -247,6 +261,23 @@ async def migrate(
             await runner.run(moved, "cleanup-source", partial(_cleanup, session, rg, moved))
     await runner.run(None, "finished", _nothing)
     return journal
+
+
+async def _settle(works: Iterable[Awaitable[None]]) -> list[BaseException | None]:
+    """Run every one to its end; an interruption (Ctrl-C, cancel) still ends them all."""
+    results = await asyncio.gather(*works, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result
+    return [r if isinstance(r, BaseException) else None for r in results]
+
+
+def _failures(vms: list[VmMove], results: list[BaseException | None]) -> dict[str, str]:
+    return {
+        vm.name: (r.message if isinstance(r, AzlabError) else str(r))
+        for vm, r in zip(vms, results, strict=True)
+        if r is not None
+    }
 
 
 async def _nothing() -> None:

@@ -72,13 +72,14 @@ async def copy_disk(
     disk: DiskMove,
     *,
     parallelism: int = DEFAULT_PARALLELISM,
+    sas_lifetime: float | None = None,
     on_progress: Callable[[CopyProgress], None] | None = None,
 ) -> None:
     """Export the source disk, copy it to a VHD page blob, verify every range's content."""
     await copy(
         f"disk:{rg}/{disk.source}",
         f"{destination.storage_account}/{destination.container}/{disk.vhd}",
-        CopyOptions(parallelism=parallelism, verify_content=True),
+        CopyOptions(parallelism=parallelism, verify_content=True, sas_lifetime=sas_lifetime),
         session=session,
         on_progress=on_progress,
     )

@@ -122,3 +122,52 @@ def test_apply_builds_the_healthy_region_and_finishes_after_the_outage(
     assert code == 0
     assert set(power_states(lab, RG).values()) == {"running"} and len(power_states(lab, RG)) == 5
     figures.add("outage apply (east down)", seconds=seconds)
+
+
+def test_migrate_copies_every_disk_while_the_destination_region_is_out(
+    sandbox: Sandbox,
+    clients: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    figures: Figures,
+) -> None:
+    """The work in the healthy region (deallocate, export and copy each disk) finishes for
+    every VM although the first import into East US fails; --resume after the outage
+    imports and rebuilds without copying a byte again."""
+    if sandbox.storage is None:
+        pytest.skip("Azurite is not installed (make setup)")
+    from tests.migrate.lab import fingerprint, settle, write_plan
+
+    monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
+    monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
+    plan = write_plan(tmp_path)
+    assert main(["apply", str(plan), "--yes"]) == 0
+    settle(clients, "sql01-osdisk")
+    disks = ("dc01-osdisk", "sql01-osdisk", "sql01-data0")
+    before = {d: fingerprint(sandbox, clients, d) for d in disks}
+    move = ["--to-location", "eastus", "--to-subnet", "vnet-eus/core", "--to-storage", "stmigeus"]
+    _outage(sandbox)
+    capsys.readouterr()
+    code = main(["migrate", str(plan), "dc01", "sql01", *move, "--yes"])
+    text = "".join(capsys.readouterr())
+    assert code != 0 and "unavailable in region 'eastus'" in text, text[-2000:]
+    assert "--resume" in text
+    [journal_file] = (tmp_path / "state").rglob("miglab-dc01+sql01-*.json")
+    journal = json.loads(journal_file.read_text())
+    copied = {
+        f"{vm['name']}:{step}"
+        for vm in journal["vms"]
+        for step, state in vm["steps"].items()
+        if step.startswith("copy:") and state == "done"
+    }
+    assert copied == {"dc01:copy:os", "sql01:copy:os", "sql01:copy:lun0"}, journal["vms"]
+    gateway = sandbox.storage.gateway
+    moved = gateway.pages_from_url_bytes
+    _end_outage(sandbox)
+    code = main(["migrate", str(plan), "dc01", "sql01", *move, "--yes", "--resume"])
+    assert code == 0, "".join(capsys.readouterr())[-2000:]
+    assert gateway.pages_from_url_bytes == moved  # the resume copied nothing again
+    for name in disks:
+        assert fingerprint(sandbox, clients, f"{name}-eastus") == before[name], name
+    figures.add("outage migrate (destination down, copies done)", copies_done=len(copied))

@@ -23,6 +23,7 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.storage import gateway_listing, sharedkey
+from azlab.sandbox.storage.gateway_auth import expired_sas
 from azlab.sandbox.storage.gateway_copy import CopyTracker
 from azlab.sandbox.storage.gateway_errors import storage_error
 from azlab.sandbox.storage.gateway_pages import put_page_from_url
@@ -80,6 +81,7 @@ class StorageGateway:
         self.random = random.Random(self.settings.faults.seed)
         self.buckets = BlobBuckets(self.settings.limits)
         self.copies = CopyTracker(self)
+        self.pages_from_url_bytes = 0  # written by Put Page From URL: what copies moved
         self.client: ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._thread = LoopThread("storage gateway", self._serve, self._close)
@@ -142,6 +144,9 @@ class StorageGateway:
         refusal = await self._inject(request, kind)
         if refusal is not None:
             return refusal
+        expired = expired_sas(request.query)
+        if expired is not None:
+            return expired.answer
         if blob and self.settings.limits.on:
             cost = int(request.headers.get("Content-Length") or 0)
             if kind == "put-page-from-url":

@@ -22,7 +22,12 @@ def base_headers() -> dict[str, str]:
 
 
 def storage_error(
-    status: int, code: str, message: str, *, retry_after: int | None = None
+    status: int,
+    code: str,
+    message: str,
+    *,
+    retry_after: int | None = None,
+    detail: str | None = None,
 ) -> web.Response:
     headers = {**base_headers(), "x-ms-error-code": code}
     if retry_after is not None:
@@ -31,7 +36,13 @@ def storage_error(
     text = (
         '<?xml version="1.0" encoding="utf-8"?><Error>'
         f"<Code>{escape(code)}</Code><Message>{escape(message)}\n"
-        f"RequestId:{headers['x-ms-request-id']}\nTime:{stamp}</Message></Error>"
+        f"RequestId:{headers['x-ms-request-id']}\nTime:{stamp}</Message>"
+        + (
+            f"<AuthenticationErrorDetail>{escape(detail)}</AuthenticationErrorDetail>"
+            if detail
+            else ""
+        )
+        + "</Error>"
     )
     return web.Response(
         status=status, body=text.encode(), headers=headers, content_type="application/xml"

@@ -6,12 +6,13 @@ import asyncio
 import base64
 import hashlib
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 from azure.storage.extensions import checksums
 
 from azlab.sandbox.storage import sharedkey
-from azlab.sandbox.storage.gateway_auth import Refused, authorize
+from azlab.sandbox.storage.gateway_auth import Refused, authorize, expired_sas
 from azlab.sandbox.storage.gateway_errors import VERSION, base_headers, storage_error
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ DESTINATION_CONDITIONS = (
     "x-ms-if-sequence-number-lt",
     "x-ms-if-sequence-number-eq",
 )
+
+
+def _query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
 
 
 def crc64(data: bytes) -> str:
@@ -119,6 +124,9 @@ async def _read_source(
 ) -> bytes:
     assert gateway.client is not None
     given = request.headers["x-ms-copy-source"]
+    expired = expired_sas(_query_of(given), code="CannotVerifyCopySource")
+    if expired is not None:
+        raise expired
     url = gateway.to_upstream(given)
     length = source[1] - source[0]
     end = source[1]
@@ -204,6 +212,7 @@ async def _write_pages(
         for name in ("ETag", "Last-Modified", "x-ms-blob-sequence-number", "x-ms-request-id"):
             if name in answer.headers:
                 out[name] = answer.headers[name]
+    gateway.pages_from_url_bytes += len(data)
     out["x-ms-content-crc64"] = crc64(data)
     out["x-ms-request-server-encrypted"] = "true"
     if "x-ms-source-content-md5" in request.headers:
