@@ -23,6 +23,7 @@ from azlab.cli.main import app
 from azlab.errors import UsageError
 from azlab.importer.build import Options, default_name
 from azlab.importer.groups import GROUP_BY_HELP, check_group_by
+from azlab.importer.prices import idle_prices
 from azlab.importer.run import ImportReport, import_group, validated
 
 
@@ -64,6 +65,7 @@ def import_command(
         plan_name,
         subscription if subscription else "${AZURE_SUBSCRIPTION_ID}",
         group_by,
+        idle_prices(),
     )
     progress_console(output).print(f"Reading resource group {resource_group} ...")
 

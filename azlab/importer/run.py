@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,7 +27,8 @@ async def import_group(
     session: AzureSession, resource_group: str, options: Options
 ) -> ImportReport:
     inventory = await read_inventory(session, resource_group)
-    imported = build(inventory, options)
+    # Prices are read by blocking HTTP (and cached): off the event loop.
+    imported = await asyncio.to_thread(build, inventory, options)
     header = [
         f"Imported by `azlab import` from resource group {resource_group}.",
         "Review it, then `azlab plan FILE --adopt` and `azlab apply FILE --adopt`.",

@@ -127,6 +127,11 @@ def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     assert ("AZL104", "network vnet-lab") in codes
     assert ("AZL100", "vm app01") in codes
     assert "AZL103" in {f["code"] for f in report["findings"]}
+    # Priced from the environment's Retail Prices list (the sandbox serves a dated one).
+    monthly = {m["resource"]: (m["monthly"], m["currency"]) for m in report["mess"]}
+    disk_cost, currency = monthly["disk old-data"]
+    assert currency == "USD" and disk_cost > 10  # a P10 disk is about $20 a month
+    assert 1 < monthly["public IP pip-forgotten"][0] < 10
     text = out.read_text()
     # The plan's name comes from the group's; the hand-made NIC name is pointed out.
     assert "name: mess-wus2" in text
