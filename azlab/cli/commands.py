@@ -11,5 +11,6 @@ from azlab.cli import (  # noqa: F401
     reconcile,
     rehearse,
     sandbox,
+    schedule,
     validate,
 )

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,3 +97,18 @@ def confirm(question: str, *, yes: bool) -> None:
         raise UsageError("no terminal to ask for confirmation", hint="pass --yes to proceed")
     if not typer.confirm(question, default=False):
         raise typer.Exit(1)
+
+
+def parse_at(value: str | None) -> datetime:
+    """--at: an ISO time with a UTC offset (now when not given), as UTC."""
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--at {value!r} is not an ISO time", hint="e.g. --at 2026-11-23T18:05-08:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--at {value!r} has no UTC offset", hint="add Z or an offset like -08:00")
+    return moment.astimezone(timezone.utc)

@@ -1,11 +1,10 @@
-"""`azlab tick`, `up`, `down`, `hold` and `schedule show`: lab VMs that run only when needed."""
+"""`azlab tick`, `up`, `down` and `hold`: lab VMs that run only when needed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -18,6 +17,7 @@ from azlab.cli.common import (
     Output,
     console,
     load,
+    parse_at,
     print_json,
     run_async,
     target_for,
@@ -35,27 +35,7 @@ from azlab.power.queue import enqueue_tick
 from azlab.power.worker import Disposal, Worker, shifted_clock
 from azlab.power_state import PowerState
 from azlab.redact import redact
-from azlab.schedule.events import skipped_days
-from azlab.schedule.forecast import next_transitions, week_figures
-from azlab.schedule.model import from_plan
 from azlab.schedule.overrides import hold_value
-
-schedule_app = typer.Typer(help="Look at a plan's schedules.", no_args_is_help=True)
-app.add_typer(schedule_app, name="schedule")
-
-
-def _at(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--at {value!r} is not an ISO time", hint="e.g. --at 2026-11-23T18:05-08:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise UsageError(f"--at {value!r} has no UTC offset", hint="add Z or an offset like -08:00")
-    return moment.astimezone(timezone.utc)
 
 
 def _report_data(report: ticking.TickReport) -> dict[str, Any]:
@@ -196,10 +176,17 @@ def tick_command(
     """
     if queue is not None:
         _enqueue(
-            plan_file, subscription, output, _at(at), queue, dry_run=dry_run, deadline=deadline
+            plan_file, subscription, output, parse_at(at), queue, dry_run=dry_run, deadline=deadline
         )
         return
-    _run(plan_file, subscription, output, _Scheduled(_at(at)), dry_run=dry_run, deadline=deadline)
+    _run(
+        plan_file,
+        subscription,
+        output,
+        _Scheduled(parse_at(at)),
+        dry_run=dry_run,
+        deadline=deadline,
+    )
 
 
 def _enqueue(
@@ -274,7 +261,7 @@ def worker_command(
         max_dequeue=max_dequeue,
         retry_delay=retry_delay,
         wait_delay=wait_delay,
-        clock=shifted_clock(None if at is None else _at(at)),
+        clock=shifted_clock(None if at is None else parse_at(at)),
     )
     handled = run_async(lambda: worker.run(drain=drain))
     if output is Output.json:
@@ -338,76 +325,3 @@ def hold_command(
 
     run_async(work)
     console().print(f"Held {', '.join(names)} until {until}.")
-
-
-@schedule_app.command("show")
-def schedule_show(
-    plan_file: Path = PLAN_ARGUMENT,
-    days: int = typer.Option(7, "--days", min=1, max=60, help="How far ahead to list transitions."),
-    at: str | None = typer.Option(None, "--at", help="Start from this ISO time instead of now."),
-    output: Output = OUTPUT_OPTION,
-) -> None:
-    """The next transitions per group (local time and UTC) and weekly running hours saved.
-
-    Example: azlab schedule show plans/lynclab.yaml --days 7
-    """
-    plan = load(plan_file, require_env=False).plan
-    now = _at(at)
-    rows: list[dict[str, Any]] = []
-    for group in plan.groups:
-        schedule = plan.schedule(group.schedule) if group.schedule else None
-        if schedule is None:
-            rows.append({"group": group.name, "schedule": None, "transitions": [], "week": None})
-            continue
-        model = from_plan(schedule)
-        zone = ZoneInfo(model.timezone)
-        local_now = now.astimezone(zone)
-        monday = (local_now - timedelta(days=local_now.weekday())).date()
-        week = week_figures(model, monday)
-        rows.append(
-            {
-                "group": group.name,
-                "schedule": model.name,
-                "timezone": model.timezone,
-                "transitions": [
-                    {
-                        "kind": e.kind,
-                        "local": e.local.isoformat(timespec="minutes"),
-                        "utc": e.at.isoformat(timespec="minutes"),
-                    }
-                    for e in next_transitions(model, now, days)
-                ],
-                "skips": [
-                    {"date": day.isoformat(), "reason": reason}
-                    for day, reason in skipped_days(
-                        model, local_now.date(), local_now.date() + timedelta(days=days)
-                    )
-                ],
-                "week": {
-                    "starts": monday.isoformat(),
-                    "hours": week.hours,
-                    "running_hours": round(week.running_hours, 2),
-                    "saved_share": round(week.saved_share, 4),
-                },
-            }
-        )
-    if output is Output.json:
-        print_json({"plan": plan.name, "from": now.isoformat(), "groups": rows})
-        return
-    out = console()
-    for row in rows:
-        if row["schedule"] is None:
-            out.print(f"group {row['group']}: no schedule")
-            continue
-        week = row["week"]
-        out.print(
-            f"group {row['group']} ({row['schedule']}, {row['timezone']}): runs "
-            f"{week['running_hours']:g} of {week['hours']:g} h this week, "
-            f"{100 * week['saved_share']:.1f}% of compute hours saved against always-on"
-        )
-        for t in row["transitions"]:
-            local_time = t["local"].replace("T", " ")
-            utc_time = t["utc"].replace("T", " ")[:16]
-            out.print(f"    {t['kind']:<5} {local_time} local   {utc_time} UTC")
-        for skip in row["skips"]:
-            out.print(f"    skips {skip['date']}: no start ({skip['reason']})")

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
+from azlab.rehearse.chart import observed_chart
 from azlab.rehearse.run import Run
 from azlab.rehearse.steps import Rehearsal
 from azlab.rehearse.week import GroupWeek, WeekResult
+from azlab.schedule.chart_mermaid import fenced
 
 LISTED = 20  # problems per step listed under a plan's table
 
@@ -143,6 +145,10 @@ def as_markdown(run: Run) -> str:
                     f"{g.week_hours:.0f} | {100 * g.saved_share:.1f}% | "
                     f"{_cost(g, r.week.currency)} |"
                 )
+            if r.week.groups:
+                plan = r.loaded.plan if r.loaded is not None else None
+                chart = observed_chart(r.week, r.plan or str(r.path), plan)
+                lines += ["", fenced(chart)]
         for s in r.steps:
             if len(s.problems) > 1:
                 lines += ["", f"Problems in {s.name}:", ""]

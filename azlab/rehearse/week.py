@@ -52,6 +52,15 @@ class GroupWeek:
     transitions: int = 0
     cost: float | None = None  # the week's estimate from the spend ledger
     always_on_cost: float | None = None  # every VM of the group running all week
+    # Where at least one VM ran, as observed after the ticks: [start, end) in UTC.
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def ran(self, at: datetime) -> None:
+        """Running after the tick at `at`, until the next one."""
+        if self.windows and self.windows[-1][1] == at:
+            self.windows[-1] = (self.windows[-1][0], at + STEP)
+        else:
+            self.windows.append((at, at + STEP))
 
     @property
     def running_hours(self) -> float:
@@ -245,7 +254,7 @@ async def simulate_week(
             if vm not in protected and (vm not in seen or seen[vm].power != want)
         }
         misplaced.see(at, wrong)
-        _tally(result, members, seen, wants, last_wanted)
+        _tally(result, members, seen, wants, last_wanted, at)
         at += STEP
         if at < end and at.astimezone(zone).time() == time(0, 0):
             progress(f"simulated up to {misplaced.when(at)}, {result.ticks_acted} tick(s) acted")
@@ -273,12 +282,15 @@ def _tally(
     seen: Mapping[str, Seen],
     wants: Mapping[str, str | None],
     last: dict[str, str],
+    at: datetime,
 ) -> None:
     for group, vms in members.items():
         running = sum(1 for vm in vms if vm in seen and seen[vm].power == PowerState.RUNNING)
         week = result.groups[group]
         week.vm_ticks += running
-        week.running_ticks += 1 if running else 0
+        if running:
+            week.running_ticks += 1
+            week.ran(at)
         want = wants.get(group)
         if want is not None:
             # A change of what the schedule wants, across any stretch without a desired state.

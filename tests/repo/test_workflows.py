@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.schedule.mermaid_gantt import blocks, parse
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -191,7 +193,14 @@ def _check_report(runner: StepRunner, summary: Path) -> None:
     assert report.startswith("## azlab rehearse: passed")
     assert "| week of ticks | passed |" in report
     assert "sandbox storage: Azurite" in report
-    # MERMAID_CHECK
+    # The Mermaid chart GitHub renders: it parses, and its windows add up to the table's hours.
+    (source,) = blocks(report)
+    chart = parse(source)
+    table = dict(re.findall(r"^\| (\w+) \| \d+ \| ([\d.]+) \|", report, re.M))
+    assert chart.sections == list(table) == ["core", "lync"]
+    for group, hours in table.items():
+        charted = sum(t.hours for t in chart.in_section(group) if not t.tags)
+        assert abs(charted - float(hours)) <= 1, (group, charted, hours)  # 1: a DST week
 
 
 def test_the_action_steps_run_as_the_runner_runs_them(tmp_path: Path) -> None:
