@@ -13,7 +13,8 @@ from rich.text import Text
 
 from azlab.graph import Listener, Outcome, Status, Task
 from azlab.reconcile.diff import summarize
-from azlab.reconcile.model import Action, Change, Key
+from azlab.reconcile.model import Action, Change, FieldChange, Key
+from azlab.redact import redact
 
 _STYLE = {
     Action.CREATE: "green",
@@ -36,6 +37,16 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+SENSITIVE = "(sensitive value)"
+
+
+def _old(field: FieldChange) -> Any:
+    """What Azure holds now, unless the plan's value is a secret: then what Azure holds is
+    most likely that secret's earlier value, which no redaction knows."""
+    shown = _value(field.new)
+    return SENSITIVE if redact(shown) != shown else field.old
+
+
 def print_changes(console: Console, changes: Iterable[Change]) -> None:
     shown = [c for c in changes if c.action is not Action.NOOP]
     for change in shown:
@@ -50,7 +61,7 @@ def print_changes(console: Console, changes: Iterable[Change]) -> None:
         if change.reason:
             console.print(Text(f"      # {change.reason}", style="dim"))
         for field in change.fields:
-            console.print(f"      ~ {field.name}: {_value(field.old)} -> {_value(field.new)}")
+            console.print(f"      ~ {field.name}: {_value(_old(field))} -> {_value(field.new)}")
         if change.desired and change.desired.source and change.action is not Action.NOOP:
             console.print(Text(f"      at {change.desired.source}", style="dim"))
 
@@ -78,7 +89,7 @@ def changes_as_data(changes: Iterable[Change]) -> list[dict[str, Any]]:
             "kind": c.kind.value,
             "name": c.name,
             "reason": c.reason or None,
-            "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in c.fields],
+            "fields": [{"name": f.name, "old": _old(f), "new": f.new} for f in c.fields],
             "source": c.desired.source if c.desired else None,
         }
         for c in changes

@@ -141,8 +141,9 @@ def substitute(
                     key=True,
                 )
             )
-        if var.secret and value:
-            if len(value) < MIN_SECRET:
+        # A credential declared plain is refused above, and hidden all the same.
+        if (var.secret or _credential_like(var.name)) and value:
+            if var.secret and len(value) < MIN_SECRET:
                 done.problems.append(
                     Problem(
                         at,

@@ -158,6 +158,7 @@ def _vm_secrets(vm: Vm, env: Mapping[str, str], keys: KeyPlaces) -> VmSecrets:
                 f"vm {vm.name}: the SSH public key variable {admin.ssh_key_env} is not set",
                 hint=f'export {admin.ssh_key_env}="$(cat ~/.ssh/id_ed25519.pub)"',
             )
+        redact.remember(value.strip(), f"${{{admin.ssh_key_env}}}")
         return VmSecrets(ssh_public_key=value.strip())
     if admin.ssh_key_file:
         try:
