@@ -120,6 +120,8 @@ bench-quick: setup
 # The long reliability runs: AZLAB_SOAK_RUNS kills or faulty runs per command (default 50).
 soak: setup
 	AZLAB_RELIABILITY_FIGURES=benchmarks/results/soak.json $(BIN)/pytest -m soak tests/reliability
+	# The GitHub Action end to end: pip installs its checkout into a fresh venv (tests/repo).
+	$(BIN)/pytest -m soak tests/repo
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) $(AZ_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache dist build

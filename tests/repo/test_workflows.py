@@ -243,9 +243,11 @@ def test_ci_runs_the_suite_against_the_newest_releases_on_a_schedule() -> None:
     assert re.search(r"^test-latest:", (ROOT / "Makefile").read_text(), re.M)
 
 
-@pytest.mark.slow
+@pytest.mark.soak  # 40 s to well over a minute on a busy machine: `make soak` runs it
 def test_the_action_end_to_end_from_a_fresh_python(tmp_path: Path) -> None:
-    """Every run step, the pip install of the action's checkout included, in a fresh venv."""
+    """Every run step, the pip install of the action's checkout included, in a fresh venv.
+
+    test_the_action_steps_run_as_the_runner_runs_them is its fast variant (all but pip)."""
     from tests.repo.fresh_install import copy_of_checkout, fresh_venv, install_offline
 
     if sys.version_info >= (3, 11):
