@@ -98,3 +98,21 @@ def test_setup_without_node_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) 
         install()
     assert raised.value.message.startswith("Node.js is not installed")
     assert raised.value.hint is not None and "azlab sandbox setup" in raised.value.hint
+
+
+def test_npm_failures_never_show_registry_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("Node.js and npm are not installed")
+    # An empty cache, no network allowed, and a registry URL that carries a token.
+    monkeypatch.setenv("AZLAB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AZLAB_AZURITE_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("npm_config_offline", "true")
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "cache"))
+    monkeypatch.setenv("npm_config_registry", "https://someone:s3cr3t-t0ken@127.0.0.1:9/")
+    with pytest.raises(SandboxError) as raised:
+        install()
+    assert raised.value.message.startswith(f"npm could not install azurite@{AZURITE_VERSION}")
+    assert "127.0.0.1:9" in raised.value.message  # npm named the registry it could not use
+    assert "s3cr3t-t0ken" not in str(raised.value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,7 +103,8 @@ def install(progress: Callable[[str], None] = lambda _: None) -> Path:
     done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if done.returncode != 0 or not _usable(target):
         said = [
-            line.removeprefix("npm error").strip()
+            # A registry URL may carry credentials (https://user:token@host/): never shown.
+            re.sub(r"//[^/@\s]+@", "//***@", line.removeprefix("npm error").strip())
             for line in (done.stderr or done.stdout).splitlines()
             if line.strip() and "complete log of this run" not in line
         ]
