@@ -11,11 +11,13 @@ import json
 import sys
 
 from azlab.power.hosted import run_tick
+from azlab.redact import redact
 
 
 def main() -> int:
     report = run_tick()
-    print(json.dumps(report, indent=2))
+    # The plan's secret variables were remembered when it loaded: the log shows their names.
+    print(redact(json.dumps(report, indent=2)))
     return 0 if report["ok"] else 1
 
 

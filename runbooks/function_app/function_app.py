@@ -16,6 +16,7 @@ import logging
 import azure.functions as func  # provided by the Functions host
 
 from azlab.power.hosted import run_group_action, run_tick
+from azlab.redact import redact
 
 app = func.FunctionApp()
 
@@ -23,7 +24,7 @@ app = func.FunctionApp()
 @app.timer_trigger(schedule="%AZLAB_TICK_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def tick(timer: func.TimerRequest) -> None:
     report = run_tick()
-    logging.info("azlab tick: %s", json.dumps(report))
+    logging.info("azlab tick: %s", redact(json.dumps(report)))
     if not report["ok"]:
         # A failed run shows as failed in the Functions monitor instead of "succeeded".
         raise RuntimeError(f"azlab tick: not all VMs reached their state: {report['results']}")
@@ -32,7 +33,7 @@ def tick(timer: func.TimerRequest) -> None:
 @app.queue_trigger(arg_name="message", queue_name="%AZLAB_QUEUE_NAME%", connection="AZLAB_QUEUE")
 def group_action(message: func.QueueMessage) -> None:
     outcome = run_group_action(message.get_body().decode())
-    logging.info("azlab group action: %s", json.dumps(outcome))
+    logging.info("azlab group action: %s", redact(json.dumps(outcome)))
     if outcome["result"] == "failed":
         # Raising lets the host retry it and, after the last attempt, poison it.
         raise RuntimeError(f"azlab: {outcome['group']} {outcome['want']}: {outcome['detail']}")
