@@ -99,7 +99,6 @@ def _show(report: ImportReport, out: Path | None, output: Output) -> None:
                 "yaml": None if out else report.text,
                 "counts": report.counts,
                 "unmanaged": imported.unmanaged,
-                "skipped": imported.skipped,
                 "mess": [m.as_dict() for m in imported.mess],
                 "findings": [f.as_dict() for f in report.findings],
                 "ok": not errors,
@@ -116,8 +115,6 @@ def _show(report: ImportReport, out: Path | None, output: Output) -> None:
             + (f" into {out}" if out else "")
             + f"; {c['unmanaged']} resource(s) or part(s) left unmanaged (see its comments)."
         )
-        for reason in imported.skipped:
-            err.print(f"not read: {reason}", style="yellow", markup=False)
         for found in imported.mess:
             err.print(str(found), style="yellow", markup=False)
         for finding in report.findings:

@@ -52,7 +52,6 @@ class Imported:
     # VMs whose tier is 0 only because nothing said otherwise.
     unordered: set[str] = field(default_factory=set)
     mess: list[mess.Mess] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
 
 
 def default_name(resource_group: str) -> str:
@@ -66,17 +65,12 @@ def build(inventory: Inventory, options: Options) -> Imported:
     parts = Parts.of(items)
     group_json = items[Kind.RESOURCE_GROUP][0]
     location = str(group_json.get("location", ""))
-    # OS disks are left out: Azure gives a VM's OS disk none of the VM's tags.
-    tagged = [
-        group_json,
-        *(
-            i
-            for k, v in items.items()
-            if k is not Kind.RESOURCE_GROUP
-            for i in v
-            if not _os_disk(i)
-        ),
-    ]
+    # Left out: OS disks and auto-shutdown schedules, which Azure and the portal make
+    # without the VM's tags (adopting adds them).
+    tagged = [group_json]
+    for kind, listed in items.items():
+        if kind not in (Kind.RESOURCE_GROUP, Kind.SHUTDOWN):
+            tagged += [i for i in listed if not _os_disk(i)]
     plan_tags = _common_tags(tagged)
     result = Imported(plan={})
     plan: Json = {
@@ -102,8 +96,6 @@ def build(inventory: Inventory, options: Options) -> Imported:
     entries, covered = _vms(items.get(Kind.VM, []), parts, plan_tags, location, result)
     shutdowns = schedules.read_shutdowns(inventory.schedules)
     result.unmanaged += [f"{SCHEDULES} {note}" for note in shutdowns.notes]
-    if inventory.schedules_skipped:
-        result.skipped.append(inventory.schedules_skipped)
     used_schedules: dict[str, Json] = {}
     groups = []
     listed = [i for i in items.get(Kind.VM, []) if str(i["name"]) in entries]
@@ -113,6 +105,7 @@ def build(inventory: Inventory, options: Options) -> Imported:
         if chosen is not None:
             used_schedules[chosen.plan_name] = schedules.plan_schedule(chosen)
             group["schedule"] = chosen.plan_name
+            covered |= _failsafes(members, chosen, shutdowns, entries)
         vm_items = {str(i["name"]): i for i in listed if str(i["name"]) in members}
         order = schedules.tiers(
             {m: schedules.sequence(vm_items[m].get("tags") or {}) for m in members}
@@ -215,12 +208,36 @@ def _group_schedule(
     return chosen
 
 
+def _failsafes(
+    members: list[str],
+    chosen: schedules.Shutdown,
+    shutdowns: schedules.ShutdownReading,
+    entries: dict[str, VmEntry],
+) -> set[tuple[Kind, str]]:
+    """Each VM's auto-shutdown as its `failsafe_shutdown`, which runs in the zone of the
+    group's schedule: one in another zone stays as it is, unmanaged."""
+    covered: set[tuple[Kind, str]] = set()
+    for member in members:
+        shutdown = shutdowns.by_vm.get(member.lower())
+        if shutdown is None or shutdown.timezone != chosen.timezone:
+            continue
+        fields = entries[member].fields
+        tags = fields.pop("tags", None)
+        fields["failsafe_shutdown"] = shutdown.at
+        if tags is not None:
+            fields["tags"] = tags
+        covered.add((Kind.SHUTDOWN, shutdown.schedule.lower()))
+    return covered
+
+
 def _left_out(
     resources: Iterable[Json], covered: set[tuple[Kind, str]], shutdowns: schedules.ShutdownReading
 ) -> list[str]:
     """Every resource of the group the plan does not hold, with why."""
     notes = []
-    used = {s.schedule.lower() for s in shutdowns.by_vm.values()}
+    used = {name for kind, name in covered if kind is Kind.SHUTDOWN}
+    # Those read_shutdowns noted already (disabled, not understood): each note opens with the name.
+    used |= {n.split(":", 1)[0].lower() for n in shutdowns.notes}
     for item in sorted(
         resources, key=lambda i: (str(i.get("type", "")).lower(), str(i["name"]).lower())
     ):
@@ -231,11 +248,8 @@ def _left_out(
             if (kind, name.lower()) not in covered:
                 notes.append(f"{kind_name} {name}: used by no VM the plan holds")
         elif kind_name.lower() == SCHEDULES.lower():
-            if name.lower() in used:
-                notes.append(
-                    f"{kind_name} {name}: read into the plan's schedule; "
-                    "delete it once azlab's runs"
-                )
+            if name.lower() not in used:
+                notes.append(f"{kind_name} {name}: no VM's auto-shutdown the plan holds")
         elif kind_name.lower() == "microsoft.compute/virtualmachines/extensions":
             vm, _, ext = name.partition("/")
             notes.append(f"{kind_name} {ext or name} of {vm}: the plan installs no extensions")

@@ -1,7 +1,8 @@
 """Schedules read back from what already stops a lab's VMs.
 
-DevTest Labs auto-shutdown (`shutdown-computevm-VM`, one per VM) becomes a plan schedule
-with that stop time; VMs that share a time and zone share the schedule. Start/Stop VMs
+DevTest Labs auto-shutdown (`shutdown-computevm-VM`, one per VM) becomes the VM's
+`failsafe_shutdown` and a plan schedule that stops the group at that time; VMs that
+share a time and zone share the schedule. Start/Stop VMs
 v2's sequence tags (`sequencestart`, `sequencestop`) order a group's VMs, so they become
 tiers; its start and stop times live in its Logic Apps, which an import cannot read.
 """
@@ -13,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tzlocal.windows_tz import win_tz
+
 from azlab.azure.observe import last_segment
-from azlab.importer.zones import iana
 
 SHUTDOWN_PREFIX = "shutdown-computevm-"
 SEQUENCE_TAGS = ("sequencestart", "sequencestop")
@@ -56,12 +58,19 @@ def read_shutdowns(schedules: Iterable[Mapping[str, Any]]) -> ShutdownReading:
             notes.append(f"{name}: disabled, so nothing of it is in the plan")
             continue
         time = str(p.get("dailyRecurrence", {}).get("time", ""))
-        zone = iana(str(p.get("timeZoneId", "UTC")))
+        zone = _iana(str(p.get("timeZoneId", "UTC")))
         if not re.fullmatch(r"\d{4}", time) or zone is None:
             notes.append(f"{name}: time {time!r} in zone {p.get('timeZoneId')!r} not understood")
             continue
         by_vm[target.lower()] = Shutdown(name, f"{time[:2]}:{time[2:]}", zone)
     return ShutdownReading(by_vm, tuple(notes))
+
+
+def _iana(windows_id: str) -> str | None:
+    """The IANA name of a Windows zone id (CLDR's table, as the failsafe's desired side)."""
+    if windows_id.strip().upper() == "UTC":
+        return "Etc/UTC"
+    return windows_id if "/" in windows_id else win_tz.get(windows_id.strip())
 
 
 def plan_schedule(shutdown: Shutdown) -> dict[str, Any]:

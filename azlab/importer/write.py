@@ -5,14 +5,17 @@ person can edit it as they would a hand-written plan."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from azlab.importer.build import TIER_NOTE, Imported
 
+_SEXAGESIMAL = re.compile(r"^[0-9]+(:[0-5]?[0-9])+$")
 SCHEMA_LINE = "yaml-language-server: $schema=./schema/azlab-plan-v1.json"
 # Small mappings written on one line, as plans/lynclab.yaml writes them.
 _FLOW = {"tags", "os_disk", "admin"}
@@ -27,8 +30,6 @@ def plan_yaml(imported: Imported, header: Iterable[str] = ()) -> str:
     if imported.unmanaged:
         lines.append("Left unmanaged (the plan cannot express them; azlab never touches them):")
         lines += [f"  {note}" for note in imported.unmanaged]
-    if imported.skipped:
-        lines += [f"Not read: {reason}" for reason in imported.skipped]
     doc.yaml_set_start_comment("\n".join(lines))
     _note_named(doc.get("networks"), imported.network_notes, indent=2)
     _note_named(doc.get("storage_accounts"), imported.storage_notes, indent=2)
@@ -72,4 +73,7 @@ def _commented(value: Any, key: str | None = None) -> Any:
         if key in _FLOW_LISTS:
             seq.fa.set_flow_style()
         return seq
+    if isinstance(value, str) and _SEXAGESIMAL.match(value):
+        # YAML 1.1, which plans are read as, takes 19:00 for a number (68400).
+        return DoubleQuotedScalarString(value)
     return value

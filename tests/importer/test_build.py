@@ -95,7 +95,8 @@ def inventory() -> Inventory:
         },
     }
     lb = {"name": "lb1", "type": "Microsoft.Network/loadBalancers"}
-    return Inventory("rg-lab", Listing([], items), [lb], [shutdown, {**shutdown, "name": "x"}])
+    items[Kind.SHUTDOWN] = [shutdown]
+    return Inventory("rg-lab", Listing([], items), [lb])
 
 
 def test_the_plan_holds_the_lab_and_round_trips_through_ruamel() -> None:
@@ -105,6 +106,7 @@ def test_the_plan_holds_the_lab_and_round_trips_through_ruamel() -> None:
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)  # plans/*.yaml's layout
     yaml.width = 100
+    yaml.preserve_quotes = True  # as `azlab migrate` reads plans
     data = yaml.load(text)
     again = io.StringIO()
     yaml.dump(data, again)
@@ -116,6 +118,9 @@ def test_the_plan_holds_the_lab_and_round_trips_through_ruamel() -> None:
     assert [(v["name"], v["tier"]) for v in group["vms"]] == [("web01", 0), ("web02", 1)]
     assert group["vms"][0]["admin"] == {"username": "ops", "ssh_key_env": "LAB_SSH_KEY"}
     assert group["vms"][0]["tags"] == {"sequencestart": "1"}
+    # The auto-shutdown is web01's failsafe, in the zone of the schedule made from it.
+    assert group["vms"][0]["failsafe_shutdown"] == "18:30"
+    assert "failsafe_shutdown" not in group["vms"][1]
     assert data["schedules"] == [
         {
             "name": "shutdown-1830-europe-london",

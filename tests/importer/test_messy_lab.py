@@ -111,10 +111,32 @@ def build_messy_lab(clients: Clients, sub: str) -> None:
     ).result()
 
 
+def auto_shutdown(clients: Clients, sub: str, vm: str, at: str) -> None:
+    """An auto-shutdown set in the portal: a DevTest Labs schedule named for the VM."""
+    rg_id = f"/subscriptions/{sub}/resourceGroups/{RG}"
+    body = {
+        "location": "westus2",
+        "properties": {
+            "status": "Enabled",
+            "taskType": "ComputeVmShutdownTask",
+            "dailyRecurrence": {"time": at},
+            "timeZoneId": "Pacific Standard Time",
+            "notificationSettings": {"status": "Disabled"},
+            "targetResourceId": f"{rg_id}/providers/Microsoft.Compute/virtualMachines/{vm}",
+        },
+    }
+    schedule_id = f"{rg_id}/providers/Microsoft.DevTestLab/schedules/shutdown-computevm-{vm}"
+    clients.resource.resources.begin_create_or_update_by_id(
+        schedule_id, body, api_version="2018-09-15"
+    ).result()
+
+
 def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     sandbox: Sandbox, clients: Clients, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    build_messy_lab(clients, sandbox.env()["AZURE_SUBSCRIPTION_ID"])
+    sub = sandbox.env()["AZURE_SUBSCRIPTION_ID"]
+    build_messy_lab(clients, sub)
+    auto_shutdown(clients, sub, "app01", "1900")
     out = tmp_path / "mess.yaml"
     capsys.readouterr()
     code = main(["import", "--resource-group", RG, "-o", str(out), "--output", "json"])
@@ -126,7 +148,9 @@ def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     assert ("AZL102", "public IP pip-forgotten") in codes
     assert ("AZL104", "network vnet-lab") in codes
     assert ("AZL100", "vm app01") in codes
-    assert "AZL103" in {f["code"] for f in report["findings"]}
+    # The portal's auto-shutdown becomes the group's schedule and the VM's failsafe.
+    assert "AZL103" not in {f["code"] for f in report["findings"]}
+    assert report["counts"]["schedules"] == 1
     # Priced from the environment's Retail Prices list (the sandbox serves a dated one).
     monthly = {m["resource"]: (m["monthly"], m["currency"]) for m in report["mess"]}
     disk_cost, currency = monthly["disk old-data"]
@@ -137,6 +161,8 @@ def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     assert "name: mess-wus2" in text
     assert "# app01: network interface app01523 is not named app01-nic" in text
     assert "old-data: used by no VM the plan holds" in text
+    assert "schedule: shutdown-1900-america-los-angeles" in text
+    assert 'failsafe_shutdown: "19:00"' in text or "failsafe_shutdown: '19:00'" in text
     assert main(["validate", str(out)]) == 0
 
     # Adopting takes what matches and leaves the rest, saying why.
@@ -145,6 +171,7 @@ def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     changes = {(c["kind"], c["name"]): c for c in json.loads(capsys.readouterr().out)["changes"]}
     assert changes[("network", "vnet-lab")]["action"] == "adopt"
     assert changes[("storage_account", "stdiageast01")]["action"] == "adopt"
+    assert changes[("shutdown_schedule", "shutdown-computevm-app01")]["action"] == "adopt"
     assert changes[("nic", "app01-nic")]["action"] == "create"
     assert changes[("nic", "app01523")]["action"] == "not-managed"
     vm = changes[("vm", "app01")]
