@@ -11,6 +11,7 @@ AzlabError                  anything azlab reports to a user; never shown as a t
  +-- CopyFailedError        the storage service failed or aborted a copy (exit 1)
  +-- SourceChangedError     a copy's source blob changed while it was copied (exit 1)
  +-- VerifyError            a copy's destination does not hold what its source holds (exit 1)
+ +-- BusyError              another azlab run holds a group's lease past the wait (exit 1)
 
 Every error carries a message that says what went wrong and where, and an
 optional hint that says what to do about it.
@@ -89,3 +90,7 @@ class SourceChangedError(AzlabError):
 
 class VerifyError(AzlabError):
     """The destination does not hold what the source holds."""
+
+
+class BusyError(AzlabError):
+    """Another azlab run held a group's lease for longer than this one would wait."""

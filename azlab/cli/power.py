@@ -31,6 +31,7 @@ from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.enforce import Result
 from azlab.power.hold import hold
+from azlab.power.lease import group_leases
 from azlab.power.queue import enqueue_tick
 from azlab.power.worker import Disposal, Worker, shifted_clock
 from azlab.power_state import PowerState
@@ -102,10 +103,12 @@ def _run(
     *,
     dry_run: bool = False,
     deadline: str = "20m",
+    lock_wait: str = "5m",
 ) -> None:
     plan = load(plan_file, require_env=False).plan
     target = target_for(plan, subscription)
     limit = parse_duration(deadline).total_seconds()
+    wait = _lock_wait(lock_wait)
 
     async def work() -> ticking.TickReport:
         wants, reasons = wants_of(plan)
@@ -119,6 +122,8 @@ def _run(
             deadline_seconds=limit,
             money=TickMoney(plan, wants_of.source),
             restart_evicted=isinstance(wants_of, _Scheduled),
+            command=wants_of.source,
+            lock_wait=wait,
         )
 
     report = run_async(work)
@@ -128,6 +133,20 @@ def _run(
         _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+LOCK_WAIT_OPTION = typer.Option(
+    "5m",
+    "--lock-wait",
+    help="How long to wait for a group another azlab run is acting on before giving up.",
+)
+
+
+def _lock_wait(value: str) -> float:
+    try:
+        return parse_duration(value).total_seconds()
+    except ValueError as exc:
+        raise UsageError(f"--lock-wait: {exc}") from None
 
 
 class _Scheduled:
@@ -165,6 +184,7 @@ def tick_command(
         envvar="AZLAB_QUEUE_URL",
         help="Only evaluate, and enqueue one message per group action here for `azlab worker`.",
     ),
+    lock_wait: str = LOCK_WAIT_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -186,6 +206,7 @@ def tick_command(
         _Scheduled(parse_at(at)),
         dry_run=dry_run,
         deadline=deadline,
+        lock_wait=lock_wait,
     )
 
 
@@ -278,22 +299,30 @@ def worker_command(
 def up_command(
     plan_file: Path = PLAN_ARGUMENT,
     groups: list[str] = typer.Argument(..., help="Groups to start."),
+    lock_wait: str = LOCK_WAIT_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Start groups now, tier by tier (example: azlab up plans/lynclab.yaml core lync)."""
-    _run(plan_file, subscription, output, _Manual(groups, PowerState.RUNNING))
+    _run(plan_file, subscription, output, _Manual(groups, PowerState.RUNNING), lock_wait=lock_wait)
 
 
 @app.command("down")
 def down_command(
     plan_file: Path = PLAN_ARGUMENT,
     groups: list[str] = typer.Argument(..., help="Groups to deallocate."),
+    lock_wait: str = LOCK_WAIT_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Deallocate groups now, highest tier first (example: azlab down plans/lynclab.yaml lync)."""
-    _run(plan_file, subscription, output, _Manual(groups, PowerState.DEALLOCATED))
+    _run(
+        plan_file,
+        subscription,
+        output,
+        _Manual(groups, PowerState.DEALLOCATED),
+        lock_wait=lock_wait,
+    )
 
 
 @app.command("hold")
@@ -301,6 +330,7 @@ def hold_command(
     plan_file: Path = PLAN_ARGUMENT,
     target_name: str = typer.Argument(..., metavar="GROUP|VM", help="A group or a VM of the plan."),
     hold_for: str = typer.Option(..., "--for", help="How long schedules leave it alone, e.g. 3h."),
+    lock_wait: str = LOCK_WAIT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Suspend schedules for a group or VM for a while (tag azlab-hold-until).
@@ -318,9 +348,14 @@ def hold_command(
     if not names:
         raise UsageError(f"{target_name!r} is neither a group nor a VM of {plan_file}")
     until = hold_value(datetime.now(timezone.utc) + length)
+    wait = _lock_wait(lock_wait)
+    groups = {g.name for g, vm in plan.all_vms() if vm.name in names}
 
     async def work() -> None:
-        async with AzureSession(target_for(plan, subscription)) as session:
+        async with (
+            AzureSession(target_for(plan, subscription)) as session,
+            group_leases(session, plan, groups, command="hold", wait=wait),
+        ):
             await hold(session, plan.resource_group, plan.name, names, until)
 
     run_async(work)

@@ -21,6 +21,7 @@ from azlab.money.record import Recorder
 from azlab.plan.model import Plan
 from azlab.power import evictions
 from azlab.power.enforce import PowerRun, Result, VmResult
+from azlab.power.lease import DEFAULT_WAIT, group_leases
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
 from azlab.power.watch import StateWatcher
 from azlab.power_state import PowerState, VmState
@@ -182,10 +183,13 @@ async def tick_plan(
     deadline_seconds: float = 1200,
     money: TickMoney | None = None,
     restart_evicted: bool | None = None,
+    command: str = "tick",
+    lock_wait: float = DEFAULT_WAIT,
 ) -> TickReport:
     """Open a session on `target` and enforce `wants` (default: the schedules at `at`);
     `money` has the budget adjust them and records what the tick saw and did. Evicted Spot
-    VMs are started again inside their window when the schedules decide (the default)."""
+    VMs are started again inside their window when the schedules decide (the default).
+    The lease of every group acted on is held meanwhile (none for a dry run)."""
     if restart_evicted is None:
         restart_evicted = wants is None
     if wants is None:
@@ -194,18 +198,20 @@ async def tick_plan(
     async with AzureSession(target) as session:
         if money is not None and not dry_run:
             wants, reasons = await money.before(session, wants, reasons or {}, at)
-        report = await enforce(
-            session,
-            plan,
-            wants,
-            reasons or {},
-            at,
-            dry_run=dry_run,
-            deadline_seconds=deadline_seconds,
-            poll_interval=poll,
-            retry_delay=max(poll, 1.0),
-            ledger=None if money is None or dry_run else money.recorder,
-            restart_evicted=restart_evicted,
-        )
+        acted_on = [] if dry_run else [g for g, w in wants.items() if w is not None]
+        async with group_leases(session, plan, acted_on, command=command, wait=lock_wait):
+            report = await enforce(
+                session,
+                plan,
+                wants,
+                reasons or {},
+                at,
+                dry_run=dry_run,
+                deadline_seconds=deadline_seconds,
+                poll_interval=poll,
+                retry_delay=max(poll, 1.0),
+                ledger=None if money is None or dry_run else money.recorder,
+                restart_evicted=restart_evicted,
+            )
         report.budget = None if money is None else money.decision
         return report

@@ -25,10 +25,12 @@ from tenacity import stop_after_attempt, wait_fixed
 
 from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
+from azlab.errors import BusyError
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.enforce import Result
 from azlab.power.fanout import BadMessage, GroupAction, check_plan_matches, waiting_on
+from azlab.power.lease import group_leases
 from azlab.power.queue import ensure_queue, open_queue, poison_url
 from azlab.retry import stops_after, wait_after
 
@@ -75,8 +77,33 @@ async def carry_out(
     deadline_seconds: float,
     poll_interval: float,
 ) -> Handled:
-    """Re-evaluate the group's schedule at `now` and act only if it still wants this."""
+    """Re-evaluate the group's schedule at `now` and act only if it still wants this.
+
+    A group another run holds the lease of is put back to wait, like a dependency."""
     check_plan_matches(plan, action)
+    try:
+        async with group_leases(session, plan, [action.group], command="worker", wait=0):
+            return await _carry_out(
+                session,
+                plan,
+                action,
+                now,
+                deadline_seconds=deadline_seconds,
+                poll_interval=poll_interval,
+            )
+    except BusyError as exc:
+        return Handled(action.group, action.want, Disposal.WAITING, exc.message)
+
+
+async def _carry_out(
+    session: AzureSession,
+    plan: Plan,
+    action: GroupAction,
+    now: datetime,
+    *,
+    deadline_seconds: float,
+    poll_interval: float,
+) -> Handled:
     wants, reasons = ticking.group_wants(plan, now)
     if wants.get(action.group) != action.want:
         return Handled(
