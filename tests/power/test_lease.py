@@ -100,9 +100,11 @@ def test_a_busy_group_fails_up_with_one_line(
     plan = lync_plan()
 
     async def up_while_held() -> int:
-        async with AzureSession(Target.from_env(plan.subscription)) as session:
-            async with lease.group_leases(session, plan, ["core"], command="tick"):
-                return await asyncio.to_thread(main, ["up", str(LYNC), "core", "--lock-wait", "1s"])
+        async with (
+            AzureSession(Target.from_env(plan.subscription)) as session,
+            lease.group_leases(session, plan, ["core"], command="tick"),
+        ):
+            return await asyncio.to_thread(main, ["up", str(LYNC), "core", "--lock-wait", "1s"])
 
     capsys.readouterr()
     assert asyncio.run(up_while_held()) == 1
