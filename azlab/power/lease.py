@@ -28,7 +28,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Protocol
 
-from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
 from azure.storage.blob.aio import BlobLeaseClient, BlobServiceClient, ContainerClient
 
 from azlab.azure.session import AzureSession
@@ -161,9 +166,14 @@ async def _locks(session: AzureSession, plan: Plan, stack: AsyncExitStack) -> _L
             )
             await stack.enter_async_context(service)
             container = service.get_container_client(CONTAINER)
-            with suppress(ResourceExistsError):
-                await container.create_container()
-            return _BlobLocks(container, plan.name, f"blob leases in {account}/{CONTAINER}")
+            try:
+                with suppress(ResourceExistsError):
+                    await container.create_container()
+            except (ServiceRequestError, HttpResponseError) as exc:
+                # Blob service unreachable or refused (network rules): this machine only.
+                log.warning("no blob leases in %s (%s): file locks instead", account, exc)
+            else:
+                return _BlobLocks(container, plan.name, f"blob leases in {account}/{CONTAINER}")
     return _FileLocks(lock_directory(), plan.name)
 
 

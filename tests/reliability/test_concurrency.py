@@ -1,12 +1,13 @@
 """Two azlab commands at once on the same lab: two ticks, two queue workers, and `up` or
 `down` by hand during a tick. Both exit 0 with no traceback, and every VM ends settled in
-the power state the test names.
+the power state the test names. Each command holds the lease of the groups it changes, so
+the second waits for the first and acts on what it left: no power action is refused.
 
 Each command runs in its own process against the sandbox, whose starts and deallocates
 take OP_TIME seconds, so both commands are in flight together. The processes import azlab
 first and wait to be released, so the test picks the instant each one begins: together,
 or at a given step of the other. The sandbox's request log shows that the two met: a
-power action refused with 409 is one command acting on a VM the other was moving.
+power action refused with 409 would be one command acting on a VM the other was moving.
 """
 
 from __future__ import annotations
@@ -164,14 +165,6 @@ def refused(sandbox: Sandbox) -> list[tuple[str, str]]:
     ]
 
 
-def first_acted_on(sandbox: Sandbox, action: str) -> list[str]:
-    order: list[str] = []
-    for vm, done in accepted(sandbox):
-        if done == action and vm not in order:
-            order.append(vm)
-    return order
-
-
 def settled(sandbox: Sandbox) -> dict[str, str]:
     """VM -> power state, once no operation is left on any VM."""
     states = power_states(sandbox, RG)
@@ -207,16 +200,17 @@ def test_two_ticks_at_the_same_instant_reach_the_schedule(
         assert_clean(run)
         assert {r for r, _ in results(run).values()} <= {"done", "already"}, run.out
     assert set(settled(lab).values()) == {"deallocated"}
-    assert first_acted_on(lab, "deallocate") == STOP_ORDER
-    assert refused(lab), "the two ticks never acted on the same VM at once"
+    # The second tick waited for the first's leases and found nothing left to do.
+    assert accepted(lab) == [(vm, "deallocate") for vm in STOP_ORDER]
+    assert not refused(lab), "the two ticks acted on the same VM at once"
 
     lab.emulator.log.clear()
     for run in released_together(*morning):
         assert_clean(run)
         assert {r for r, _ in results(run).values()} <= {"done", "already"}, run.out
     assert set(settled(lab).values()) == {"running"}
-    assert first_acted_on(lab, "start") == START_ORDER
-    assert refused(lab), "the two ticks never acted on the same VM at once"
+    assert accepted(lab) == [(vm, "start") for vm in START_ORDER]
+    assert not refused(lab), "the two ticks acted on the same VM at once"
 
 
 def test_two_workers_drain_one_queue(
@@ -243,12 +237,13 @@ def test_two_workers_drain_one_queue(
         mine = run.json()
         assert mine, f"a worker handled no message:\n{run.out}"
         handled += mine
-    # Core's messages wait (go back to the queue) until lync is deallocated.
+    # Core's messages wait (go back to the queue) until lync is deallocated; a group's
+    # twin message waits while the other worker holds that group's lease.
     assert {h["result"] for h in handled} <= {"done", "waiting"}, handled
     assert {h["group"] for h in handled if h["result"] == "done"} == {"core", "lync"}
     assert set(settled(lab).values()) == {"deallocated"}
-    assert first_acted_on(lab, "deallocate") == STOP_ORDER
-    assert refused(lab), "the two workers never acted on the same VM at once"
+    assert accepted(lab) == [(vm, "deallocate") for vm in STOP_ORDER]
+    assert not refused(lab), "the two workers acted on the same VM at once"
 
 
 def test_up_by_hand_while_a_tick_stops_that_group(
@@ -256,15 +251,12 @@ def test_up_by_hand_while_a_tick_stops_that_group(
 ) -> None:
     """The evening tick is stopping core's last VM, dc01, when someone runs `up core`.
 
-    `up` finds dc01 deallocating: its start is refused (409), it waits for dc01 to settle,
-    and since dc01 settled deallocated, it sends the start again. The tick saw dc01
-    deallocated, so it reports done. Promise: each VM ends in the state the last action
-    sent to it asked for; here core runs (`up` acted last on both of its VMs) and lync,
-    which only the tick touched, is deallocated. Neither command waits out its deadline.
-
-    The promise is per VM, not per group: released one step earlier, while the tick stops
-    sql01, `up` finds dc01 running and leaves it, the tick then stops it, and sql01 ends
-    running without dc01.
+    `up` waits for the tick's lease on core, then finds core deallocated and starts it,
+    tier by tier, each VM once. Promise: the group ends whole, in the state of the command
+    that ran last; here core runs and lync, which only the tick touched, is deallocated.
+    Neither command waits out its deadline. (Without the lease, released one step
+    earlier, `up` found dc01 running and left it, the tick then stopped it, and sql01 ended
+    running without dc01.)
     """
     ticking = azlab(*tick(EVENING))
     up = azlab("up", str(LYNC), "core", "--output", "json")
@@ -277,11 +269,10 @@ def test_up_by_hand_while_a_tick_stops_that_group(
 
     assert_clean(ticked)
     assert_clean(upped)
-    assert ("dc01", "start") in refused(lab), "up did not meet the tick on dc01"
+    assert not refused(lab), "up acted on core while the tick held it"
     assert results(ticked) == dict.fromkeys(STOP_ORDER, ("done", 1))
-    # dc01's start went out twice: refused while the tick's deallocate ran, then accepted.
-    assert results(upped) == {"dc01": ("done", 2), "sql01": ("done", 1)}
-    # About 4 s (three operations and a one-second pause), not up's 20-minute deadline.
+    assert results(upped) == {"dc01": ("done", 1), "sql01": ("done", 1)}
+    # About 3 s (the tick's last stop, then two starts), not up's 20-minute deadline.
     assert upped.seconds < 15, f"up took {upped.seconds:.1f}s"
     states = settled(lab)
     assert states == {
@@ -290,6 +281,7 @@ def test_up_by_hand_while_a_tick_stops_that_group(
         "fe01": "deallocated",
         "edge01": "deallocated",
     }
+    assert accepted(lab)[-2:] == [("dc01", "start"), ("sql01", "start")]
     last = {vm: action for vm, action in accepted(lab)}
     assert last == {"dc01": "start", "sql01": "start", "fe01": "deallocate", "edge01": "deallocate"}
 
@@ -297,9 +289,9 @@ def test_up_by_hand_while_a_tick_stops_that_group(
 def test_down_by_hand_while_a_tick_stops_the_same_group(
     lab: Sandbox, azlab: Callable[..., Azlab]
 ) -> None:
-    """`down core` is released as the evening tick starts stopping fe01, so both stop sql01
-    at once: whichever is second is refused (409) and watches the other's deallocate as its
-    own. Both report every VM done or already there, and the whole lab is deallocated."""
+    """`down core` is released as the evening tick starts stopping fe01: it waits for the
+    tick's lease on core, then finds core already deallocated. Each VM is stopped once,
+    nothing is refused, and the whole lab is deallocated."""
     ticking = azlab(*tick(EVENING))
     down = azlab("down", str(LYNC), "core", "--output", "json")
     ticking.ready()
@@ -311,7 +303,8 @@ def test_down_by_hand_while_a_tick_stops_the_same_group(
 
     assert_clean(ticked)
     assert_clean(downed)
-    assert ("sql01", "deallocate") in refused(lab), "the tick did not meet down on sql01"
-    assert {r for r, _ in results(ticked).values()} <= {"done", "already"}, ticked.out
-    assert {r for r, _ in results(downed).values()} == {"done"}, downed.out
+    assert not refused(lab), "down acted on core while the tick held it"
+    assert results(ticked) == dict.fromkeys(STOP_ORDER, ("done", 1))
+    assert {r for r, _ in results(downed).values()} == {"already"}, downed.out
+    assert accepted(lab) == [(vm, "deallocate") for vm in STOP_ORDER]
     assert set(settled(lab).values()) == {"deallocated"}
