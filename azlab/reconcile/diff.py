@@ -10,6 +10,8 @@ Rules users can rely on:
   caller decides whether a replace is allowed.
 - A difference in a property Azure changes only on a stopped resource (a VM's
   spot price, hibernation) is an update whose reason says apply stops it first.
+- A VM's auto-shutdown schedule goes when its `failsafe_shutdown` does (the VM
+  stays in the plan); one whose VM left the plan stays with that orphan.
 - A resource the plan owns but no longer lists is an orphan; it becomes a delete
   only when the caller asks to prune. A blob container never does: it has no tags,
   so one someone else made in the plan's storage account looks exactly like the plan's.
@@ -52,6 +54,11 @@ def diff(
             continue
         if not have.owned_by(plan_name):
             changes.append(Change(Action.NOT_MANAGED, have.kind, have.name, observed=have))
+        elif _failsafe_dropped(have, wanted):
+            reason = f"failsafe_shutdown removed from vm {have.props.get('vm')}"
+            changes.append(
+                Change(Action.DELETE, have.kind, have.name, observed=have, reason=reason)
+            )
         elif prune and have.kind is not Kind.CONTAINER:
             changes.append(
                 Change(Action.DELETE, have.kind, have.name, observed=have, reason="not in the plan")
@@ -64,6 +71,12 @@ def diff(
                 Change(Action.ORPHAN, have.kind, have.name, observed=have, reason=reason)
             )
     return changes
+
+
+def _failsafe_dropped(have: Observed, wanted: set[Key]) -> bool:
+    """An auto-shutdown the plan made for a VM it still has: its field went, so it goes too."""
+    vm = str(have.props.get("vm") or "").lower()
+    return have.kind is Kind.SHUTDOWN and bool(vm) and (Kind.VM, vm) in wanted
 
 
 def _compare(plan_name: str, want: Desired, have: Observed | None, *, adopt: bool) -> Change:

@@ -244,7 +244,7 @@ def test_the_failsafe_fires_on_the_sandbox_clock_and_goes_with_the_vm(
     doc = json.loads(json.dumps(PLAN))
     del doc["groups"][0]["vms"][2]["failsafe_shutdown"]
     edited = _write(tmp_path, doc, "edited.yaml")
-    assert main(["apply", str(edited), "--yes", "--prune"]) == 0
+    assert main(["apply", str(edited), "--yes"]) == 0
     kinds = {r.get("type") for r in sandbox.emulator.state.resources.values()}
     assert "Microsoft.DevTestLab/schedules" not in kinds
     assert main(["destroy", str(lab), "--yes"]) == 0

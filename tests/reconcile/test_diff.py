@@ -140,3 +140,14 @@ def test_a_change_azure_makes_only_while_deallocated_says_apply_stops_it_first()
     licence_only = replace(want, props={**want.props, "max_price": -1.0})
     change = only(diff(PLAN, [licence_only], [have]))
     assert change.action is Action.UPDATE and change.reason == ""
+
+
+def test_a_dropped_failsafe_is_deleted_while_its_vm_stays_and_kept_when_the_vm_goes() -> None:
+    failsafe = Observed(
+        Kind.SHUTDOWN, "shutdown-computevm-dc01", {"vm": "dc01", "time": "1930"}, tags=OWNED
+    )
+    changes = diff(PLAN, [vm()], [seen(**OWNED), failsafe])
+    dropped = next(c for c in changes if c.kind is Kind.SHUTDOWN)
+    assert dropped.action is Action.DELETE and "failsafe_shutdown removed" in dropped.reason
+    kept = only(diff(PLAN, [], [failsafe]))
+    assert kept.action is Action.ORPHAN
