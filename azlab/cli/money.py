@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,13 @@ from azlab.cli.common import (
     Output,
     console,
     load,
+    parse_at,
     print_json,
     run_async,
     target_for,
 )
 from azlab.cli.main import app
+from azlab.cli.timeline import Column
 from azlab.errors import UsageError
 from azlab.money.blob_ledger import open_store
 from azlab.money.budget import Decision, decide, flags
@@ -35,20 +37,6 @@ budget_app = typer.Typer(help="A plan's monthly budget.", no_args_is_help=True)
 app.add_typer(budget_app, name="budget")
 
 ESTIMATE = "an estimate from list prices, not a bill"
-
-
-def parse_at(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--at {value!r} is not an ISO time", hint="e.g. --at 2026-11-23T18:05Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise UsageError(f"--at {value!r} has no UTC offset", hint="add Z or an offset like -08:00")
-    return moment.astimezone(timezone.utc)
 
 
 def _month(value: str | None, now: datetime) -> str:
@@ -241,6 +229,9 @@ def cost_command(
 @budget_app.command("release")
 def release_command(
     plan_file: Path = PLAN_ARGUMENT,
+    at: str | None = typer.Option(
+        None, "--at", help="Record the release at this ISO time instead of now (rehearsals)."
+    ),
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -251,7 +242,7 @@ def release_command(
     plan = load(plan_file, require_env=False).plan
     if plan.budget is None:
         raise UsageError(f"{plan_file}: the plan has no budget: to release")
-    now = datetime.now(timezone.utc)
+    now = parse_at(at)
     entry = Entry(now, "budget", "budget-release")
 
     async def work(store: Store, _: object) -> str:
@@ -267,8 +258,169 @@ def release_command(
         )
 
 
-def budget_in_force(plan: Plan, entries: list[Entry], now: datetime) -> Decision | None:
-    """The budget's decision now, for commands that must not undo its stop."""
-    if plan.budget is None:
+def status_money(plan: Plan, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Add `cost_per_hour` to each status row (its power now); totals per group and plan."""
+    from azlab.money.views import hourly_now
+
+    prices = prices_for(plan)
+    groups: dict[str, float | None] = {}
+    for row in rows:
+        price = prices.of(row["vm"]) if prices else None
+        hourly = hourly_now(price, row["power"]) if row["exists"] else 0.0
+        row["cost_per_hour"] = rounded(hourly, 4)
+        before = groups.get(row["group"], 0.0)
+        groups[row["group"]] = None if before is None or hourly is None else before + hourly
+    values = list(groups.values())
+    total = None if None in values else sum(v or 0.0 for v in values)
+    return {
+        "currency": plan.currency if prices else None,
+        "estimate": True,
+        "groups": {g: rounded(v, 4) for g, v in groups.items()},
+        "total_per_hour": rounded(total, 4),
+    }
+
+
+def per_hour(value: float | None, currency: str | None) -> str:
+    return "-" if value is None or currency is None else f"{value:,.3f} {currency}/h"
+
+
+def schedule_money(plan: Plan, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Each `schedule show` row's week in money (on schedule, always-on, saving); totals."""
+    from datetime import date
+
+    from azlab.money.views import group_weeks
+
+    prices = prices_for(plan)
+    if prices is None:
         return None
-    return compute_cost(plan, entries, month_of(now), now)[1]
+    mondays = {r["group"]: date.fromisoformat(r["week"]["starts"]) for r in rows if r.get("week")}
+    weeks = {w.group: w for w in group_weeks(plan, prices, mondays)}
+    for row in rows:
+        w = weeks[row["group"]]
+        row["cost"] = {
+            "on_schedule": rounded(w.on_schedule),
+            "always_on": rounded(w.always_on),
+            "saving": rounded(w.saving),
+        }
+    on = [w.on_schedule for w in weeks.values()]
+    always = [w.always_on for w in weeks.values()]
+    total_on = None if None in on else sum(v or 0.0 for v in on)
+    total_always = None if None in always else sum(v or 0.0 for v in always)
+    saving = None if total_on is None or total_always is None else total_always - total_on
+    return {
+        "currency": plan.currency,
+        "estimate": True,
+        "week_on_schedule": rounded(total_on),
+        "week_always_on": rounded(total_always),
+        "week_saving": rounded(saving),
+        "missing_prices": prices.missing,
+    }
+
+
+def cost_columns(rows: list[dict[str, Any]], money: dict[str, Any] | None) -> list[Column]:
+    """The week's cost on schedule and always-on, beside each group's timeline row."""
+    if money is None:
+        return []
+    cur = money["currency"]
+    on = Column(f"week {cur}", {r["group"]: _money(r["cost"]["on_schedule"]) for r in rows})
+    always = Column("always-on", {r["group"]: _money(r["cost"]["always_on"]) for r in rows})
+    return [on, always]
+
+
+def print_schedule_money(rows: list[dict[str, Any]], money: dict[str, Any] | None) -> None:
+    if money is None:
+        return
+    out, cur = console(), money["currency"]
+    for row in rows:
+        c = row["cost"]
+        out.print(
+            f"group {row['group']}: a week costs {_money(c['on_schedule'])} {cur} on schedule, "
+            f"{_money(c['always_on'])} always-on: {_money(c['saving'])} saved"
+        )
+    out.print(
+        f"total: {_money(money['week_on_schedule'])} {cur} a week on schedule against "
+        f"{_money(money['week_always_on'])} always-on, {_money(money['week_saving'])} saved "
+        f"({ESTIMATE})"
+    )
+
+
+def plan_money(plan: Plan, changes: list[Any]) -> dict[str, Any] | None:
+    """The monthly cost before and after `apply`, per priced resource (`changes`: the
+    preview's Change objects)."""
+    from datetime import date
+
+    from azlab.money.lint import running_shares
+    from azlab.money.plan_cost import Resource, price_changes
+    from azlab.money.pricing import vm_meter
+    from azlab.money.retail import PriceSource, PricesUnavailable, RetailPrices
+
+    source = PriceSource.from_env(plan.currency)
+    if source is None:
+        return None
+    shares = running_shares(plan, date.today())
+    meters = {vm.name.lower(): vm_meter(plan, g, vm) for g, vm in plan.all_vms()}
+    resources = []
+    for c in changes:
+        if c.action.value == "not-managed":
+            continue
+        meter = meters.get(c.name.lower()) if c.kind.value == "vm" else None
+        resources.append(
+            Resource(
+                c.action.value,
+                c.kind.value,
+                c.name,
+                dict(c.observed.props) if c.observed is not None else None,
+                dict(c.desired.props) if c.desired is not None else None,
+                shares.get(c.name.lower(), 1.0),
+                meter.os if meter else None,
+                meter.spot if meter else False,
+            )
+        )
+    try:
+        priced = price_changes(resources, RetailPrices(source).items)
+    except PricesUnavailable:
+        return None
+
+    def total(values: list[float | None]) -> float | None:
+        return None if None in values else sum(v or 0.0 for v in values)
+
+    before = total([p.before for p in priced if p.before is not None or p.action != "create"])
+    after = total([p.after for p in priced if p.after is not None or p.action != "delete"])
+    return {
+        "currency": plan.currency,
+        "estimate": True,
+        "month_hours": 730,
+        "monthly_before": rounded(before),
+        "monthly_after": rounded(after),
+        "monthly_change": None if before is None or after is None else rounded(after - before),
+        "resources": [
+            {
+                "kind": p.kind,
+                "name": p.name,
+                "action": p.action,
+                "monthly_before": rounded(p.before),
+                "monthly_after": rounded(p.after),
+                "monthly_change": rounded(p.change),
+            }
+            for p in priced
+        ],
+    }
+
+
+def print_plan_money(money: dict[str, Any] | None) -> None:
+    if money is None:
+        return
+    out, cur = console(), money["currency"]
+    for r in money["resources"]:
+        if r["monthly_change"]:
+            out.print(
+                f"  {r['kind']} {r['name']}: {_money(r['monthly_before'] or 0)} -> "
+                f"{_money(r['monthly_after'] or 0)} {cur}/month ({r['monthly_change']:+,.2f})"
+            )
+    change = money["monthly_change"]
+    out.print(
+        f"Monthly cost: {_money(money['monthly_before'])} -> {_money(money['monthly_after'])} "
+        f"{cur}"
+        + ("" if change is None else f" ({change:+,.2f})")
+        + f", 730 h at the schedules' pace ({ESTIMATE})"
+    )

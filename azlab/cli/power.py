@@ -25,7 +25,8 @@ from azlab.cli.common import (
 from azlab.cli.main import app
 from azlab.cli.money import budget_data, budget_line
 from azlab.errors import UsageError
-from azlab.money.gate import TickMoney
+from azlab.money.gate import TickMoney, budget_stopped
+from azlab.money.record import Recorder
 from azlab.plan.durations import parse_duration
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
@@ -331,9 +332,16 @@ def hold_command(
     target_name: str = typer.Argument(..., metavar="GROUP|VM", help="A group or a VM of the plan."),
     hold_for: str = typer.Option(..., "--for", help="How long schedules leave it alone, e.g. 3h."),
     lock_wait: str = LOCK_WAIT_OPTION,
+    over_budget: bool = typer.Option(
+        False,
+        "--over-budget",
+        help="Hold even though the budget has stopped the lab this month (it keeps spending).",
+    ),
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Suspend schedules for a group or VM for a while (tag azlab-hold-until).
+
+    While the plan's budget keeps the lab stopped, a hold needs --over-budget.
 
     Example: azlab hold plans/lynclab.yaml edge01 --for 3h
     """
@@ -347,7 +355,8 @@ def hold_command(
     names += [vm.name for _, vm in plan.all_vms() if vm.name == target_name]
     if not names:
         raise UsageError(f"{target_name!r} is neither a group nor a VM of {plan_file}")
-    until = hold_value(datetime.now(timezone.utc) + length)
+    now = datetime.now(timezone.utc)
+    until = hold_value(now + length)
     wait = _lock_wait(lock_wait)
     groups = {g.name for g, vm in plan.all_vms() if vm.name in names}
 
@@ -356,7 +365,15 @@ def hold_command(
             AzureSession(target_for(plan, subscription)) as session,
             group_leases(session, plan, groups, command="hold", wait=wait),
         ):
-            await hold(session, plan.resource_group, plan.name, names, until)
+            ledger = Recorder(plan, "hold")
+            if not over_budget and await budget_stopped(ledger, session, now):
+                raise UsageError(
+                    f"the budget of {plan_file} has stopped the lab for {now:%Y-%m}: a hold "
+                    "would let its VMs run and spend past it",
+                    hint="pass --over-budget to hold anyway, or `azlab budget release`",
+                )
+            states = await hold(session, plan.resource_group, plan.name, names, until)
+            await ledger.record(session, now, {n: s.power for n, s in states.items()}, {})
 
     run_async(work)
     console().print(f"Held {', '.join(names)} until {until}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from azlab.cli.common import (
     target_for,
 )
 from azlab.cli.main import app
+from azlab.cli.money import per_hour, plan_money, print_plan_money, status_money
 from azlab.cli.render import (
     Progress,
     changes_as_data,
@@ -36,6 +38,7 @@ from azlab.cli.render import (
 )
 from azlab.graph import Listener
 from azlab.model import Observed
+from azlab.money.record import record_lab
 from azlab.plan.loader import LoadedPlan
 from azlab.plan.model import Plan
 from azlab.reconcile import engine
@@ -95,12 +98,15 @@ def plan_command(
             )
 
     view = run_async(work)
+    money = plan_money(loaded.plan, list(view.changes))
     if output is Output.json:
-        print_json({"plan": loaded.plan.name, "changes": changes_as_data(view.changes)})
+        data = {"plan": loaded.plan.name, "changes": changes_as_data(view.changes)}
+        print_json({**data, "cost": money})
     else:
         out = console()
         print_changes(out, view.changes)
         out.print(summary_line(view.changes) if view.changes else "No resources.")
+        print_plan_money(money)
         if not view.pending:
             out.print("No changes. The subscription matches the plan.")
     if detailed_exitcode and view.pending:
@@ -145,7 +151,7 @@ def apply_command(
 
     async def work() -> engine.Report:
         async with AzureSession(target) as session:
-            return await engine.apply(
+            report = await engine.apply(
                 session,
                 loaded,
                 prune=prune,
@@ -155,6 +161,9 @@ def apply_command(
                 listener=_watch(output, "apply"),
                 parallelism=parallelism,
             )
+            if report.pending:
+                await record_lab(session, loaded.plan, "apply", datetime.now(timezone.utc))
+            return report
 
     report = run_async(work)
     if not report.pending:
@@ -213,7 +222,7 @@ def destroy_command(
 
     async def work() -> engine.Report:
         async with AzureSession(target) as session:
-            return await engine.destroy(
+            report = await engine.destroy(
                 session,
                 loaded.plan,
                 keep_disks=keep_disks,
@@ -221,6 +230,10 @@ def destroy_command(
                 listener=_watch(output, "destroy"),
                 parallelism=parallelism,
             )
+            if report.pending and report.ok:
+                now = datetime.now(timezone.utc)
+                await record_lab(session, loaded.plan, "destroy", now, gone=True)
+            return report
 
     report = run_async(work)
     if not report.pending:
@@ -285,11 +298,13 @@ def status_command(
                     "next": upcoming.get(group.name),
                 }
             )
+    money = status_money(plan, rows)
     if output is Output.json:
-        print_json({"plan": plan.name, "vms": rows})
+        print_json({"plan": plan.name, "vms": rows, "cost": money})
         return
     table = Table(title=f"{plan.name} ({plan.resource_group})")
-    for column in ("group", "vm", "tier", "power", "size", "private ip", "next scheduled"):
+    columns = ("group", "vm", "tier", "power", "size", "private ip", "next scheduled", "cost now")
+    for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -300,8 +315,15 @@ def status_command(
             str(row["size"]),
             row["private_ip"] or "-",
             row["next"] or "-",
+            per_hour(row["cost_per_hour"], money["currency"]),
         )
     console().print(table)
+    if money["currency"] is not None:
+        groups = ", ".join(
+            f"{g} {per_hour(v, money['currency'])}" for g, v in money["groups"].items()
+        )
+        total = per_hour(money["total_per_hour"], money["currency"])
+        console().print(f"Cost now (estimate, list prices): {total} ({groups})")
 
 
 def _private_ip(nic: Observed | None) -> str | None:

@@ -17,6 +17,7 @@ import typer
 
 from azlab.cli.common import PLAN_ARGUMENT, console, load, parse_at, print_json
 from azlab.cli.main import app
+from azlab.cli.money import cost_columns, print_schedule_money, schedule_money
 from azlab.cli.timeline import Column, render
 from azlab.errors import UsageError
 from azlab.plan.model import Plan
@@ -76,14 +77,16 @@ def schedule_show(
         _write(svg_file, svg(chart))
         return
     rows = _rows(plan, chart, now, days)
+    money = schedule_money(plan, rows)
     if output is ShowFormat.json:
-        print_json({"plan": plan.name, "from": now.isoformat(), "groups": rows})
+        print_json({"plan": plan.name, "from": now.isoformat(), "groups": rows, "cost": money})
         return
     out = console()
-    render(chart, out, figure_columns(plan, chart))
+    render(chart, out, [*figure_columns(plan, chart), *cost_columns(rows, money)])
     out.print()
     for row in rows:
         _print_row(row)
+    print_schedule_money(rows, money)
 
 
 def _write(path: Path, text: str) -> None:

@@ -95,3 +95,12 @@ class TickMoney:
             )
         await self.recorder.write(session, new)
         return wants, reasons
+
+
+async def budget_stopped(recorder: Recorder, session: AzureSession | None, at: datetime) -> bool:
+    """Whether the budget's stop is in force this month (recorded and not released)."""
+    if recorder.plan.budget is None or recorder.plan.budget.at_limit == "warn":
+        return False
+    month = month_of(at)
+    seen = flags(await read_month(recorder, session, month), month_bounds(month)[0])
+    return seen.stopped_at is not None and not seen.released

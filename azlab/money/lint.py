@@ -10,23 +10,32 @@ from azlab.money.pricing import PlanPrices
 from azlab.money.views import monthly_at_pace
 from azlab.plan.findings import Finding
 from azlab.plan.loader import LoadedPlan
+from azlab.plan.model import Plan
 from azlab.schedule.forecast import week_figures
 from azlab.schedule.model import from_plan
 
 
-def schedule_month(loaded: LoadedPlan, prices: PlanPrices, today: date) -> float | None:
-    """A 730-hour month at this week's pace of every group's schedule."""
-    plan = loaded.plan
+def running_shares(plan: Plan, today: date) -> dict[str, float]:
+    """Lower-cased VM name -> the share of this week its group's schedule runs it."""
     monday = today - timedelta(days=today.weekday())
-    total = 0.0
+    shares: dict[str, float] = {}
     for group in plan.groups:
         schedule = plan.schedule(group.schedule) if group.schedule else None
         share = 1.0
         if schedule is not None:
             week = week_figures(from_plan(schedule), monday)
             share = week.running_hours / week.hours if week.hours else 0.0
+        shares.update({vm.name.lower(): share for vm in group.vms})
+    return shares
+
+
+def schedule_month(loaded: LoadedPlan, prices: PlanPrices, today: date) -> float | None:
+    """A 730-hour month at this week's pace of every group's schedule."""
+    shares = running_shares(loaded.plan, today)
+    total = 0.0
+    for group in loaded.plan.groups:
         for vm in group.vms:
-            monthly = monthly_at_pace(prices.of(vm.name), share)
+            monthly = monthly_at_pace(prices.of(vm.name), shares[vm.name.lower()])
             if monthly is None:
                 return None
             total += monthly

@@ -72,3 +72,20 @@ class Recorder:
         arrived: Mapping[str, str],
     ) -> None:
         await self.write(session, self.power_entries(at, seen, arrived))
+
+
+async def record_lab(
+    session: AzureSession, plan: Plan, source: str, at: datetime, *, gone: bool = False
+) -> Recorder:
+    """After apply: the lab exists, with its VMs' power states; after destroy: it is gone."""
+    from azlab.azure.power import list_states
+
+    recorder = Recorder(plan, source)
+    if gone:
+        await recorder.write(session, [Entry(at, source, "gone")])
+        return recorder
+    states = await list_states(session, plan.resource_group)
+    entries = [Entry(at, source, "exists")]
+    entries += recorder.power_entries(at, {n: s.power for n, s in states.items()}, {})
+    await recorder.write(session, entries)
+    return recorder

@@ -26,6 +26,7 @@ from tenacity import stop_after_attempt, wait_fixed
 from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
 from azlab.errors import BusyError
+from azlab.money.gate import TickMoney
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.enforce import Result
@@ -76,8 +77,9 @@ async def carry_out(
     *,
     deadline_seconds: float,
     poll_interval: float,
+    money: TickMoney | None = None,
 ) -> Handled:
-    """Re-evaluate the group's schedule at `now` and act only if it still wants this.
+    """Re-evaluate the group's schedule (and budget) at `now`; act only if it still wants this.
 
     A group another run holds the lease of is put back to wait, like a dependency."""
     check_plan_matches(plan, action)
@@ -90,6 +92,7 @@ async def carry_out(
                 now,
                 deadline_seconds=deadline_seconds,
                 poll_interval=poll_interval,
+                money=money,
             )
     except BusyError as exc:
         return Handled(action.group, action.want, Disposal.WAITING, exc.message)
@@ -103,8 +106,11 @@ async def _carry_out(
     *,
     deadline_seconds: float,
     poll_interval: float,
+    money: TickMoney | None,
 ) -> Handled:
     wants, reasons = ticking.group_wants(plan, now)
+    if money is not None:
+        wants, reasons = await money.before(session, wants, reasons, now)
     if wants.get(action.group) != action.want:
         return Handled(
             action.group, action.want, Disposal.SUPERSEDED, f"now wants {wants[action.group]}"
@@ -130,6 +136,7 @@ async def _carry_out(
         deadline_seconds=deadline_seconds,
         poll_interval=poll_interval,
         retry_delay=max(poll_interval, 1.0),
+        ledger=None if money is None else money.recorder,
     )
     failed = [
         f"{r.vm}: {r.detail or r.result}"
@@ -171,6 +178,7 @@ class Worker:
         self.deadline_seconds = deadline_seconds
         self.clock = clock or shifted_clock(None)
         self.handled: list[Handled] = []
+        self.money = TickMoney(plan, "worker")
 
     async def run(self, *, drain: bool = False, idle_sleep: float = 2.0) -> list[Handled]:
         """Work until stopped; with `drain`, until the queue holds no message at all."""
@@ -222,6 +230,7 @@ class Worker:
                     self.clock(),
                     deadline_seconds=self.deadline_seconds,
                     poll_interval=poll,
+                    money=self.money,
                 )
             except BadMessage as exc:
                 await self._poison(message, queue, poison)
