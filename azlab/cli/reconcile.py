@@ -283,7 +283,7 @@ def status_command(
     for group in plan.groups:
         for vm in group.vms:
             observed = by_key.get(("vm", vm.name.lower()))
-            nic = by_key.get(("nic", nic_name(vm.name).lower()))
+            nic = by_key.get(("nic", nic_name(vm).lower()))
             rows.append(
                 {
                     "group": group.name,

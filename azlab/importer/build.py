@@ -222,10 +222,9 @@ def _failsafes(
         if shutdown is None or shutdown.timezone != chosen.timezone:
             continue
         fields = entries[member].fields
-        tags = fields.pop("tags", None)
+        later: Json = {k: fields.pop(k) for k in ("tags", "parts") if k in fields}
         fields["failsafe_shutdown"] = shutdown.at
-        if tags is not None:
-            fields["tags"] = tags
+        fields.update(later)
         covered.add((Kind.SHUTDOWN, shutdown.schedule.lower()))
     return covered
 

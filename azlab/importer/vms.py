@@ -1,9 +1,8 @@
 """One VM read back into its plan entry, from the VM and the parts it uses.
 
 Each part's fields come from its kind's `to_plan` (azlab/resources); this module joins
-them and checks that each part has the name azlab derives for it (`<vm>-nic`, ...), as
-the plan cannot name a VM's NIC, public IP or NSG: a part named otherwise stays "not
-managed" after adopting, and the note says so.
+them, and names in `parts` a NIC, public IP or NSG that is not named as azlab names
+them (`<vm>-nic`, `<vm>-pip`, `<vm>-nsg`), as the portal's are not.
 """
 
 from __future__ import annotations
@@ -68,7 +67,9 @@ def vm_entry(item: Json, parts: Parts) -> VmEntry | str:
     uses: list[tuple[Kind, str]] = [(Kind.VM, name.lower()), (Kind.NIC, nic_item["name"].lower())]
     if os_disk_name:
         uses.append((Kind.DISK, str(os_disk_name).lower()))
-    notes += _named(Kind.NIC, nic_item["name"], names.nic_name(name))
+    renamed: Json = {}
+    if str(nic_item["name"]).lower() != names.nic_name(name).lower():
+        renamed["nic"] = nic_item["name"]
     fields: Json = {k: own.fields[k] for k in ("name", "size", "os", "image", "location")}
     fields.update(on_nic.fields)
     ip_props = nic.observed(nic_item).props
@@ -81,7 +82,9 @@ def vm_entry(item: Json, parts: Parts) -> VmEntry | str:
             continue
         entry: PlanEntry = to_plan(part)
         fields.update(entry.fields)
-        notes += [*entry.notes, *_named(kind, part["name"], derived)]
+        notes += entry.notes
+        if str(part["name"]).lower() != derived.lower():
+            renamed[str(kind.value)] = part["name"]
         uses.append((kind, str(part["name"]).lower()))
     os_disk = {k: v for k, v in own.fields["os_disk"].items() if v is not None}
     if os_disk.get("sku") == "StandardSSD_LRS":
@@ -96,6 +99,8 @@ def vm_entry(item: Json, parts: Parts) -> VmEntry | str:
     fields["tier"] = 0
     if endpoints:
         fields["endpoints"] = endpoints
+    if renamed:
+        fields["parts"] = renamed
     return VmEntry(name, fields, tuple(notes), tuple(uses))
 
 
@@ -126,15 +131,6 @@ def _data_disks(
         uses.append((Kind.DISK, str(item["name"]).lower()))
         found.append(fields)
     return found
-
-
-def _named(kind: Kind, actual: str, derived: str) -> list[str]:
-    if actual.lower() == derived.lower():
-        return []
-    return [
-        f"{kind.label} {actual} is not named {derived}, the name the plan gives it: "
-        "rename it (recreate) or it stays not managed after adopting"
-    ]
 
 
 def _subnet_elsewhere(nic_item: Json, parts: Parts) -> bool:

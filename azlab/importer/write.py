@@ -18,7 +18,7 @@ from azlab.importer.build import TIER_NOTE, Imported
 _SEXAGESIMAL = re.compile(r"^[0-9]+(:[0-5]?[0-9])+$")
 SCHEMA_LINE = "yaml-language-server: $schema=./schema/azlab-plan-v1.json"
 # Small mappings written on one line, as plans/lynclab.yaml writes them.
-_FLOW = {"tags", "os_disk", "admin"}
+_FLOW = {"tags", "os_disk", "admin", "parts"}
 _FLOW_ITEMS = {"subnets", "data_disks", "endpoints", "stop", "start"}
 _FLOW_LISTS = {"address_space", "dns_servers", "containers"}
 

@@ -252,6 +252,12 @@ async def preflight(
                 f"vm {vm.name} is not managed by plan {plan.name} (its {PLAN_TAG} tag: {owner})",
                 hint="azlab migrates only what its plan owns",
             )
+        if vm.parts != type(vm.parts)():
+            raise UsageError(
+                f"vm {vm.name} names its parts (parts:): a migration rebuilds them as "
+                f"{vm.name}-nic, -pip and -nsg",
+                hint="rebuild it with azlab's names first (drop `parts`, apply --replace)",
+            )
         nic = seen.nics.get(nic_name(vm.name).lower())
         current_subnet, current_ip = _nic_ip(nic) if nic else (vm.subnet, None)
         here = _destination(plan, seen, request, current_subnet or vm.subnet)

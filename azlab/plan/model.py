@@ -218,6 +218,15 @@ class Endpoint(_Strict):
     keepalive: Duration | None = None
 
 
+class VmParts(_Strict):
+    """Names of a VM's network interface, public IP and NSG when they are not azlab's
+    `<vm>-nic`, `<vm>-pip` and `<vm>-nsg`: a lab made elsewhere, read by `azlab import`."""
+
+    nic: Name | None = None
+    public_ip: Name | None = None
+    nsg: Name | None = None
+
+
 class Vm(_Strict):
     name: Name
     size: str
@@ -234,6 +243,7 @@ class Vm(_Strict):
     tier: int = Field(0, ge=0, le=99)
     endpoints: list[Endpoint] = []
     tags: dict[str, str] = {}
+    parts: VmParts = VmParts()
     priority: Literal["regular", "spot"] = Field(
         "regular",
         description="spot: Azure's spare capacity at a discount; evicted (deallocated) when "

@@ -1,7 +1,8 @@
 """The plan as desired resources: names, tags and dependencies; each kind builds its properties.
 
 Names azlab derives for a VM's parts (so `plan` and `status` can find them):
-`<vm>-nic`, `<vm>-pip`, `<vm>-nsg`, `<vm>-osdisk`, `<vm>-data<lun>`, and Azure's own
+`<vm>-nic`, `<vm>-pip`, `<vm>-nsg` (unless the VM's `parts` names them), `<vm>-osdisk`,
+`<vm>-data<lun>`, and Azure's own
 name for its auto-shutdown schedule, `shutdown-computevm-<vm>`.
 """
 
@@ -33,16 +34,23 @@ class _Located(Protocol):
     def locate(self, kind: str, name: str) -> tuple[int, int]: ...
 
 
-def nic_name(vm: str) -> str:
-    return f"{vm}-nic"
+def nic_name(vm: Vm | str) -> str:
+    """The VM's network interface: the plan's `parts.nic`, else `<vm>-nic`."""
+    if isinstance(vm, str):
+        return f"{vm}-nic"
+    return vm.parts.nic or f"{vm.name}-nic"
 
 
-def public_ip_name(vm: str) -> str:
-    return f"{vm}-pip"
+def public_ip_name(vm: Vm | str) -> str:
+    if isinstance(vm, str):
+        return f"{vm}-pip"
+    return vm.parts.public_ip or f"{vm.name}-pip"
 
 
-def nsg_name(vm: str) -> str:
-    return f"{vm}-nsg"
+def nsg_name(vm: Vm | str) -> str:
+    if isinstance(vm, str):
+        return f"{vm}-nsg"
+    return vm.parts.nsg or f"{vm.name}-nsg"
 
 
 def os_disk_name(vm: str) -> str:
@@ -103,15 +111,15 @@ def _vm_resources(
     nic_needs: list[Key] = [(Kind.NETWORK, vnet.lower())]
     pip = None
     if member.public_ip:
-        pip = public_ip_name(member.name)
+        pip = public_ip_name(member)
         nic_needs.append((Kind.PUBLIC_IP, pip.lower()))
         yield public_ip.desired(pip, member.idle_timeout, location, tags, (rg_key,), where)
     rules = None
     if member.endpoints:
-        rules = nsg_name(member.name)
+        rules = nsg_name(member)
         nic_needs.append((Kind.NSG, rules.lower()))
         yield nsg.desired(rules, member.endpoints, location, tags, (rg_key,), where)
-    interface = nic_name(member.name)
+    interface = nic_name(member)
     nic_props = nic.Props(
         location=location,
         subnet=f"{vnet}/{subnet}",

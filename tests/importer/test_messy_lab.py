@@ -159,7 +159,8 @@ def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     text = out.read_text()
     # The plan's name comes from the group's; the hand-made NIC name is pointed out.
     assert "name: mess-wus2" in text
-    assert "# app01: network interface app01523 is not named app01-nic" in text
+    # The NIC the portal named is named in the plan, so the VM can be adopted as it is.
+    assert "parts: {nic: app01523}" in text
     assert "old-data: used by no VM the plan holds" in text
     assert "schedule: shutdown-1900-america-los-angeles" in text
     assert 'failsafe_shutdown: "19:00"' in text or "failsafe_shutdown: '19:00'" in text
@@ -172,10 +173,16 @@ def test_import_names_the_mess_and_what_it_leaves_unmanaged(
     assert changes[("network", "vnet-lab")]["action"] == "adopt"
     assert changes[("storage_account", "stdiageast01")]["action"] == "adopt"
     assert changes[("shutdown_schedule", "shutdown-computevm-app01")]["action"] == "adopt"
-    assert changes[("nic", "app01-nic")]["action"] == "create"
-    assert changes[("nic", "app01523")]["action"] == "not-managed"
-    vm = changes[("vm", "app01")]
-    assert vm["action"] == "not-managed" and "(nic)" in vm["reason"]
+    assert changes[("nic", "app01523")]["action"] == "adopt"
+    assert changes[("vm", "app01")]["action"] == "adopt"
+    assert changes[("disk", "old-data")]["action"] == "not-managed"
+    assert not [c for c in changes.values() if c["action"] in ("create", "update", "replace")]
+
+    # Adopted, the lab is azlab's: nothing left to change, nothing rebuilt.
+    before = clients.compute.virtual_machines.get(RG, "app01").properties.vm_id
+    assert main(["apply", str(out), "--adopt", "--yes"]) == 0
+    assert main(["plan", str(out), "--detailed-exitcode"]) == 0
+    assert clients.compute.virtual_machines.get(RG, "app01").properties.vm_id == before
 
 
 def test_import_of_a_missing_group_is_one_clear_line(
