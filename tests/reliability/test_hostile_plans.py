@@ -4,8 +4,9 @@ The corpus (tests/reliability/hostile.py) feeds `${LAB_SECRET}` to every field o
 the schema, declared secret and undeclared, and adds key files that point at
 other files. Each plan goes through `validate` and `plan` (text and JSON, DEBUG
 logging on, against the sandbox); the valid ones through `apply` and `status`
-too; then the whole corpus through the plan-check workflow's own scripts
-(validate, and rehearse with its markdown report appended to the job summary)
+too; then the whole corpus through the plan check's own steps (action.yml,
+which the plan-check workflow uses: validate, then rehearse with its markdown
+report appended to the job summary)
 and `rehearse --output json`, as real processes. stdout, stderr, the job summary
 and every file under AZLAB_STATE_DIR are searched for the secret, as is, URL-
 encoded and JSON-escaped.
@@ -14,9 +15,11 @@ encoded and JSON-escaped.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,17 @@ from azlab.sandbox.runner import Sandbox
 from tests.reliability.hostile import NAME, ROTATED, SECRET, Case, Corpus, environment, leaks
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOW = ROOT / ".github" / "workflows" / "plan-check.yml"
+ACTION = ROOT / "action.yml"  # the steps .github/workflows/plan-check.yml runs
+
+
+@pytest.fixture
+def _logging_restored() -> Iterator[None]:
+    """The in-process runs log at DEBUG; later tests in this process get logging as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +70,7 @@ def test_validate_and_plan_never_print_the_secret(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
     tmp_path: Path,
+    _logging_restored: None,
 ) -> None:
     for name, value in environment().items():
         monkeypatch.setenv(name, value)
@@ -110,10 +124,18 @@ def _case_of(path: Path) -> str:
     return path.stem if path.parent.name == "plans" else path.parent.name
 
 
-def _workflow_scripts() -> list[str]:
-    workflow: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
-    steps = workflow["jobs"]["plan-check"]["steps"]
-    return [s["run"] for s in steps if "run" in s and "install" not in s["run"]]
+def _action_steps(plans: str) -> list[tuple[str, dict[str, str]]]:
+    """The plan check's validate and rehearse steps (action.yml, which plan-check.yml uses):
+    each script with its environment, the action's inputs filled in."""
+    action: dict[str, Any] = yaml.safe_load(ACTION.read_text())
+    inputs = {"inputs.plans": plans, "inputs.week-of": ""}
+    steps = []
+    for step in action["runs"]["steps"]:
+        if step.get("name") in ("Validate plans", "Rehearse plans"):
+            env = {k: inputs.get(str(v).strip("${} "), str(v)) for k, v in step["env"].items()}
+            steps.append((step["run"], env))
+    assert len(steps) == 2, "action.yml has no validate and rehearse steps"
+    return steps
 
 
 @pytest.mark.slow
@@ -143,15 +165,17 @@ def test_the_plan_check_workflow_and_rehearse_json_never_print_the_secret(
         "AZLAB_AZURITE_DIR": str(ROOT / "node_modules" / "azurite"),
         "AZLAB_STATE_DIR": str(state),
     }
-    scripts = _workflow_scripts()
-    # Every plan, in the workflow's own words, plus those in their own folders.
-    scripts = [s.replace("plans/*.yaml", "plans/*.yaml plans/*/plan.yaml") for s in scripts]
-    scripts.append("azlab rehearse plans/*.yaml plans/*/plan.yaml --output json")
-    for script in scripts:
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    env["RUNNER_TEMP"] = str(runner_temp)
+    # Every plan, with the action's own scripts; then the JSON report.
+    steps = _action_steps("plans/*.yaml plans/*/plan.yaml")
+    steps.append(("azlab rehearse plans/*.yaml plans/*/plan.yaml --output json", {}))
+    for script, step_env in steps:
         done = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", script],
             cwd=tmp_path,
-            env=env,
+            env={**env, **step_env},
             capture_output=True,
             text=True,
             timeout=1200,
