@@ -225,7 +225,14 @@ def _enqueue(
     target = target_for(plan, subscription)
     patience = parse_duration(deadline)
     actions = run_async(
-        lambda: enqueue_tick(plan, target, at, None if dry_run else queue, patience=patience)
+        lambda: enqueue_tick(
+            plan,
+            target,
+            at,
+            None if dry_run else queue,
+            patience=patience,
+            money=TickMoney(plan, "tick"),
+        )
     )
     verb = "would enqueue" if dry_run else "enqueued"
     if output is Output.json:

@@ -1,5 +1,5 @@
-"""Money lints: a budget the schedules alone would overspend (AZL090), a ledger account the
-plan does not hold (AZL091)."""
+"""Money lints: a budget the schedules alone would overspend (AZL120), a ledger account the
+plan does not hold (AZL121)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def money_findings(
         if plan.ledger.storage_account.lower() not in names:
             found.append(
                 Finding(
-                    path, loaded.line_of("ledger", "storage_account"), 1, "warning", "AZL091",
+                    path, loaded.line_of("ledger", "storage_account"), 1, "warning", "AZL121",
                     f"ledger.storage_account {plan.ledger.storage_account} is not one of the "
                     "plan's storage_accounts: it must exist before the first tick",
                 )
@@ -66,7 +66,7 @@ def money_findings(
     if month is not None and month > plan.budget.monthly:
         found.append(
             Finding(
-                path, loaded.line_of("budget", "monthly"), 1, "warning", "AZL090",
+                path, loaded.line_of("budget", "monthly"), 1, "warning", "AZL120",
                 f"the schedules alone spend about {month:,.2f} {plan.currency} a month (730 h "
                 f"at this week's pace, disks and IPs included), over budget.monthly "
                 f"{plan.budget.monthly:,.2f}: the budget will stop the lab before the month ends",

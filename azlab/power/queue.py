@@ -18,6 +18,7 @@ from azure.storage.queue.aio import QueueClient
 from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession, Target
 from azlab.errors import UsageError
+from azlab.money.gate import TickMoney
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.fanout import GroupAction, actions_to_enqueue
@@ -84,14 +85,20 @@ async def enqueue_tick(
     url: str | None,
     *,
     patience: timedelta = timedelta(minutes=20),
+    money: TickMoney | None = None,
 ) -> list[GroupAction]:
     """The timer's half of a fan-out tick: one status list, then one message per group to act on.
 
-    With `url` None nothing is sent (a dry run).
+    With `url` None nothing is sent (a dry run). `money`: the budget's say on the wants, and
+    the states seen go to the spend ledger.
     """
     wants, reasons = ticking.group_wants(plan, at)
     async with AzureSession(target) as session:
+        if money is not None and url is not None:
+            wants, reasons = await money.before(session, wants, reasons, at)
         states = await list_states(session, plan.resource_group)
+        if money is not None and url is not None:
+            await money.recorder.record(session, at, {n: s.power for n, s in states.items()}, {})
     actions = actions_to_enqueue(plan, wants, reasons, states, at, patience=patience)
     if url is not None and actions:
         await enqueue(url, actions)
