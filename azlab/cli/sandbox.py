@@ -65,7 +65,9 @@ def start(
         "off", "--throttle", help="off, azure (published limits) or xN (limits times N)."
     ),
     faults: str = typer.Option(
-        "", "--faults", help="e.g. 503=0.05@write,drop=0.01,allocation=dc01|sql01"
+        "",
+        "--faults",
+        help="e.g. 503=0.05@write,drop=0.01,allocation=dc01|sql01,outage=eastus:10m",
     ),
     page_size: int = typer.Option(100, "--page-size", min=1, help="Items per list page."),
     copy_speed: str = typer.Option(

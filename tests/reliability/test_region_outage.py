@@ -9,6 +9,7 @@ catches up. apply builds what does not need the region and finishes once it is b
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ RG = "rg-tworegions"
 WEST = {"wdc01", "wdb01", "wapp01"}
 EAST = {"edc01", "eapp01"}
 OUTAGE = "outage=eastus:10m,outage-retry-after=0.2"
+SOAK_NEW_RUNS = int(os.environ.get("AZLAB_SOAK_NEW_RUNS", "5"))
 
 
 @pytest.fixture
@@ -53,6 +55,20 @@ def _end_outage(sandbox: Sandbox) -> None:
 
 def test_tick_acts_on_the_healthy_region_and_catches_up_after_the_outage(
     lab: Sandbox, capsys: pytest.CaptureFixture[str], figures: Figures
+) -> None:
+    tick_through_an_outage(lab, capsys, figures, "outage tick (east down, west on time)")
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("run", range(SOAK_NEW_RUNS))
+def test_soak_tick_acts_on_the_healthy_region_and_catches_up_after_the_outage(
+    run: int, lab: Sandbox, capsys: pytest.CaptureFixture[str], figures: Figures
+) -> None:
+    tick_through_an_outage(lab, capsys, figures, "soak outage tick")
+
+
+def tick_through_an_outage(
+    lab: Sandbox, capsys: pytest.CaptureFixture[str], figures: Figures, label: str
 ) -> None:
     assert main(["apply", str(PLAN), "--yes"]) == 0
     code, _ = azlab_json(capsys, "tick", str(PLAN), "--at", EVENING)
@@ -88,7 +104,7 @@ def test_tick_acts_on_the_healthy_region_and_catches_up_after_the_outage(
     assert {v for v in WEST if again[v] == "already"} == WEST, again
     assert set(power_states(lab, RG).values()) == {"running"}
     figures.add(
-        "outage tick (east down, west on time)",
+        label,
         seconds=tick_seconds,
         healthy_started_s=round(healthy_seconds, 2),
         east_refusals=len(east_refused),

@@ -108,8 +108,8 @@ def test_soak_a_copy_outlives_a_20s_sas_over_a_minute(
         capsys,
         figures,
         lifetime="20s",
-        allocated_mib=40,
-        rate="700KiB/s",
+        allocated_mib=56,
+        rate="1MiB/s",
         label="soak copy, 20 s SAS, ~1 min copy",
     )
 

@@ -8,6 +8,7 @@ does when clocks disagree (the sandbox ends every token issued so far at once).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,20 @@ def test_apply_outlives_tokens_that_last_a_second(lab: Sandbox, figures: Figures
 def test_apply_fetches_a_new_token_when_arm_calls_its_token_expired(
     lab: Sandbox, monkeypatch: pytest.MonkeyPatch, figures: Figures
 ) -> None:
+    apply_through_expiry(lab, monkeypatch, figures, "token expired mid-apply")
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("run", range(int(os.environ.get("AZLAB_SOAK_NEW_RUNS", "5"))))
+def test_soak_apply_fetches_a_new_token_when_arm_calls_its_token_expired(
+    run: int, lab: Sandbox, monkeypatch: pytest.MonkeyPatch, figures: Figures
+) -> None:
+    apply_through_expiry(lab, monkeypatch, figures, "soak token expired mid-apply")
+
+
+def apply_through_expiry(
+    lab: Sandbox, monkeypatch: pytest.MonkeyPatch, figures: Figures, label: str
+) -> None:
     emulator = lab.emulator
     emulator.apply_settings(Settings(page_size=5, op_time=0.2))
     check = emulator._maybe_fail
@@ -71,4 +86,4 @@ def test_apply_fetches_a_new_token_when_arm_calls_its_token_expired(
     assert set(power_states(lab, RG).values()) == {"running"}
     monkeypatch.setattr(emulator, "_maybe_fail", check)
     assert main(["plan", str(LYNC), "--detailed-exitcode"]) == 0
-    figures.add("token expired mid-apply", refused_401=len(refused))
+    figures.add(label, refused_401=len(refused))
