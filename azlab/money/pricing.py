@@ -52,12 +52,10 @@ class PlanPrices:
 
 
 def vm_meter(plan: Plan, group: Group, vm: Vm) -> VmMeter:
-    """The meter `vm` is billed by: its OS's pay-as-you-go meter unless a licence or
-    priority field of the plan says otherwise (Hybrid Benefit bills the Linux meter)."""
-    licence = getattr(vm, "license", None)
-    priority = getattr(vm, "priority", None)
-    os = "linux" if vm.os == "linux" or licence == "windows_server" else "windows"
-    return VmMeter(vm.size, plan.vm_location(group, vm).lower(), os, priority == "spot")
+    """The meter `vm` is billed by: its OS's pay-as-you-go meter, the Linux one when Azure
+    Hybrid Benefit covers its Windows licence (`license:`), the spot meter for `priority: spot`."""
+    os = "linux" if vm.os == "linux" or vm.license is not None else "windows"
+    return VmMeter(vm.size, plan.vm_location(group, vm).lower(), os, vm.priority == "spot")
 
 
 def vm_queries(meter: VmMeter) -> dict[str, str]:

@@ -33,6 +33,7 @@ def test_start_prints_exports_that_commands_use_and_stop_ends_it(tmp_path: Path)
     )
     assert exports["AZLAB_ENDPOINT"].startswith("https://127.0.0.1:")
     assert Path(exports["AZLAB_CA_FILE"]).exists()
+    assert exports["AZLAB_PRICES_ENDPOINT"] == exports["AZLAB_ENDPOINT"]  # the Retail Prices API
     # What the az CLI needs: the identity endpoint, its secret, a CA bundle with the sandbox's CA.
     assert (
         exports["IDENTITY_ENDPOINT"].startswith("http://127.0.0.1:") and exports["IDENTITY_HEADER"]

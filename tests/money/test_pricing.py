@@ -111,3 +111,17 @@ def test_a_missing_meter_is_reported() -> None:
     prices = plan_prices(plan(size="Standard_B2ms", os="windows"), lookup)
     assert prices.of("vm1").compute_hourly is None  # type: ignore[union-attr]
     assert any("no windows meter for Standard_B2ms" in m for m in prices.missing)
+
+
+@pytest.mark.parametrize(
+    ("fields", "price"),
+    [
+        ({"os": "windows"}, 0.188),
+        ({"os": "windows", "license": "windows_server"}, 0.096),  # Hybrid Benefit: Linux meter
+        ({"os": "windows", "priority": "spot"}, 0.04),
+        ({"os": "linux", "priority": "spot"}, 0.02),
+    ],
+)
+def test_licence_and_priority_choose_the_meter(fields: dict[str, Any], price: float) -> None:
+    vm = plan_prices(plan(**fields), lookup).of("vm1")
+    assert vm is not None and vm.compute_hourly == price
