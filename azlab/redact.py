@@ -35,8 +35,8 @@ def forget_all() -> None:
 def redact(text: str) -> str:
     """`...&sig=abc%3D` -> `...&sig=REDACTED`; also AccountKey= in connection strings,
     and every remembered secret value."""
-    text = _SIGNATURE.sub(lambda m: f"{m.group(1)}=REDACTED", text)
+    # Remembered values first: a webhook URL carrying a signature is shown by its name whole.
     for form in sorted(_KNOWN, key=len, reverse=True):
         if form in text:
             text = text.replace(form, _KNOWN[form])
-    return text
+    return _SIGNATURE.sub(lambda m: f"{m.group(1)}=REDACTED", text)

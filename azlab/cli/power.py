@@ -69,6 +69,7 @@ def _report_data(report: ticking.TickReport) -> dict[str, Any]:
         "throttled": report.throttled,
         "seconds": round(report.seconds, 2),
         "budget": budget_data(report.budget),
+        "notices": [vars(d) for d in report.notices],
     }
 
 

@@ -315,6 +315,27 @@ class Ledger(_Strict):
     container: str = Field("azlab-spend", pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
+NotifyEvent = Literal["before_stop", "failure", "deviation", "budget"]
+
+
+class NotifyChannel(_Strict):
+    """Where azlab tells people what the schedule does; the URL is a secret, never written here."""
+
+    name: Name
+    kind: Literal["teams", "slack", "webhook"] = Field(
+        description="teams: a Workflows webhook (Adaptive Card); slack: an incoming webhook "
+        "(blocks); webhook: a JSON POST"
+    )
+    url_env: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="The environment variable (or Function app setting) holding the URL",
+    )
+    events: list[NotifyEvent] = ["before_stop", "failure", "deviation", "budget"]
+    lead: Duration = Field(
+        timedelta(minutes=15), description="How long before a scheduled stop to warn"
+    )
+
+
 class Plan(_Strict):
     version: Literal[1]
     name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
@@ -335,6 +356,7 @@ class Plan(_Strict):
     currency: Currency = Field("USD", description="Currency prices are read and shown in")
     budget: Budget | None = None
     ledger: Ledger | None = None
+    notify: list[NotifyChannel] = []
 
     def all_vms(self) -> Iterator[tuple[Group, Vm]]:
         for group in self.groups:

@@ -18,10 +18,12 @@ from azlab.graph import Listener
 from azlab.money.budget import Decision
 from azlab.money.gate import TickMoney
 from azlab.money.record import Recorder
+from azlab.notify.deliver import Delivery
 from azlab.plan.model import Plan
 from azlab.power import evictions
 from azlab.power.enforce import PowerRun, Result, VmResult
 from azlab.power.lease import DEFAULT_WAIT, group_leases
+from azlab.power.notices import after_tick
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
 from azlab.power.watch import StateWatcher
 from azlab.power_state import PowerState, VmState
@@ -45,6 +47,8 @@ class TickReport:
     throttled: int = 0
     seconds: float = 0.0
     budget: Decision | None = None
+    observed: dict[str, VmState] = field(default_factory=dict)  # before acting
+    notices: list[Delivery] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -114,6 +118,7 @@ async def enforce(
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
     states = await list_states(session, plan.resource_group)
+    report.observed = states
     report.evicted = evictions.evicted(plan, states)
     again = evictions.restarts(plan, wants, states, at) if restart_evicted else {}
     for group in again:
@@ -214,4 +219,6 @@ async def tick_plan(
                 restart_evicted=restart_evicted,
             )
         report.budget = None if money is None else money.decision
-        return report
+    if plan.notify and command == "tick" and not dry_run:
+        report.notices = await after_tick(plan, report.observed, report.results, report.budget, at)
+    return report

@@ -13,6 +13,7 @@ _SECRET = (
     "VM's create body, never in desired state"
 )
 _BUDGET = "the ceiling `azlab tick` holds the month's estimated spend to: power, not a property"
+_NOTIFY = "where and when `azlab tick` tells people (webhooks); nothing Azure holds"
 _LEDGER = "where azlab keeps its spend ledger (a blob a month); the container is not the plan's"
 _NAMING = "a name pattern `azlab validate` checks (AZL045), as a warning"
 
@@ -43,6 +44,11 @@ PLAN_ONLY: dict[str, str] = {
     "budget.monthly": _BUDGET,
     "budget.warn_at[]": _BUDGET,
     "budget.at_limit": _BUDGET,
+    "notify[].name": _NOTIFY,
+    "notify[].kind": _NOTIFY,
+    "notify[].url_env": _NOTIFY,
+    "notify[].events[]": _NOTIFY,
+    "notify[].lead": _NOTIFY,
     "ledger.storage_account": _LEDGER,
     "ledger.container": _LEDGER,
     "groups[].vms[].tier": "the order VMs start and stop in within a group",
