@@ -12,5 +12,6 @@ from azlab.cli import (  # noqa: F401
     rehearse,
     sandbox,
     schedule,
+    snooze,
     validate,
 )

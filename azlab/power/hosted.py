@@ -103,3 +103,30 @@ def run_group_action(
         return vars(handled)
 
     return asyncio.run(work())
+
+
+def run_snooze(
+    token: str, now: datetime | None = None, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Redeem a snooze link (the HTTP trigger's half): (HTTP status, answer)."""
+    from azlab.power.snooze import SnoozeRefused, redeem, snooze_key
+
+    env = dict(os.environ) if env is None else env
+    plan = load_plan(_plan_path(env), env=env).plan
+    at = now or datetime.now(timezone.utc)
+    target = Target.from_env(plan.subscription, env=env)
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        async with AzureSession(target) as session:
+            snooze, until, names = await redeem(session, plan, snooze_key(env), token, at)
+        return 200, {
+            "ok": True,
+            "group": snooze.group,
+            "vms": names,
+            "held_until": until.isoformat(timespec="minutes"),
+        }
+
+    try:
+        return asyncio.run(work())
+    except SnoozeRefused as exc:
+        return 403, {"ok": False, "error": exc.message}

@@ -34,7 +34,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
     ServiceRequestError,
 )
-from azure.storage.blob.aio import BlobLeaseClient, BlobServiceClient, ContainerClient
+from azure.storage.blob.aio import BlobLeaseClient, ContainerClient
 
 from azlab.azure.session import AzureSession
 from azlab.azure.storage import blob_access
@@ -152,29 +152,40 @@ def lock_directory() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "azlab" / "locks"
 
 
+async def open_lease_container(session: AzureSession, plan: Plan) -> ContainerClient | None:
+    """The lease container in the plan's first storage account (the caller closes it), or
+    None when the plan has no account, it is not there yet, or its blob service cannot
+    be reached."""
+    if not plan.storage_accounts:
+        return None
+    account = plan.storage_accounts[0].name
+    try:
+        endpoint, key = await blob_access(session, plan.resource_group, account)
+    except ResourceNotFoundError:
+        log.info("storage account %s is not there yet: file locks instead", account)
+        return None
+    container = ContainerClient(
+        endpoint, CONTAINER, credential={"account_name": account, "account_key": key}
+    )
+    try:
+        with suppress(ResourceExistsError):
+            await container.create_container()
+    except (ServiceRequestError, HttpResponseError) as exc:
+        # Blob service unreachable or refused (network rules): this machine only.
+        log.warning("no blob leases in %s (%s): file locks instead", account, exc)
+        await container.close()
+        return None
+    return container
+
+
 async def _locks(session: AzureSession, plan: Plan, stack: AsyncExitStack) -> _Locks:
-    """Blob leases in the plan's first storage account, or file locks when it has none yet."""
-    if plan.storage_accounts:
-        account = plan.storage_accounts[0].name
-        try:
-            endpoint, key = await blob_access(session, plan.resource_group, account)
-        except ResourceNotFoundError:
-            log.info("storage account %s is not there yet: file locks instead", account)
-        else:
-            service = BlobServiceClient(
-                endpoint, credential={"account_name": account, "account_key": key}
-            )
-            await stack.enter_async_context(service)
-            container = service.get_container_client(CONTAINER)
-            try:
-                with suppress(ResourceExistsError):
-                    await container.create_container()
-            except (ServiceRequestError, HttpResponseError) as exc:
-                # Blob service unreachable or refused (network rules): this machine only.
-                log.warning("no blob leases in %s (%s): file locks instead", account, exc)
-            else:
-                return _BlobLocks(container, plan.name, f"blob leases in {account}/{CONTAINER}")
-    return _FileLocks(lock_directory(), plan.name)
+    """Blob leases in the plan's first storage account, or file locks without one."""
+    container = await open_lease_container(session, plan)
+    if container is None:
+        return _FileLocks(lock_directory(), plan.name)
+    stack.push_async_callback(container.close)
+    where = f"blob leases in {plan.storage_accounts[0].name}/{CONTAINER}"
+    return _BlobLocks(container, plan.name, where)
 
 
 async def _take_all(locks: _Locks, groups: list[str], owner: str, wait: float) -> dict[str, _Held]:

@@ -14,9 +14,11 @@ but for `after_tick`, which sends and keeps what was sent.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from azlab.money.budget import Decision
 from azlab.notify.deliver import FIRST_WAIT, Delivery
@@ -205,6 +207,31 @@ def remember_seen(
             log_.seen[r.vm] = r.want
 
 
+def with_snooze_links(
+    plan: Plan, messages: list[Message], env: Mapping[str, str] | None = None
+) -> list[Message]:
+    """Warnings with "keep running" links, when AZLAB_SNOOZE_URL and AZLAB_SNOOZE_KEY are set;
+    each link can be used until half an hour after the stop."""
+    from azlab.power.snooze import LENGTHS, TITLES, link, new_token
+
+    env = os.environ if env is None else env
+    base, key = env.get("AZLAB_SNOOZE_URL"), env.get("AZLAB_SNOOZE_KEY", "")
+    if not base or len(key) < 16:
+        return messages
+    found = []
+    for message in messages:
+        if message.due is None or message.links:
+            found.append(message)
+            continue
+        group, expires = message.data["group"], message.due + timedelta(minutes=30)
+        links = tuple(
+            Link(TITLES[n], link(base, new_token(key.encode(), plan.name, group, n, expires)))
+            for n in LENGTHS
+        )
+        found.append(replace(message, links=links))
+    return found
+
+
 async def after_tick(
     plan: Plan,
     states: Mapping[str, VmState],
@@ -218,7 +245,7 @@ async def after_tick(
     """Send this tick's messages; a dead channel or an unwritable state file is logged."""
     sent = SentLog.load(plan.name)
     messages = [
-        *before_stop(plan, states, now, links),
+        *with_snooze_links(plan, before_stop(plan, states, now, links)),
         *failures(plan, results, now),
         *deviations(plan, states, sent.seen, now),
         *(budget(plan, decision, now) if decision is not None else []),

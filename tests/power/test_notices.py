@@ -66,3 +66,26 @@ def test_a_failure_carries_azures_code() -> None:
     assert azure_code("OperationNotAllowed: quota") == "OperationNotAllowed"
     assert azure_code("timed out") == "unknown"
     assert azure_code("(ZonalAllocationFailed) no capacity") == "ZonalAllocationFailed"
+
+
+def test_warnings_carry_three_signed_snooze_links_when_configured() -> None:
+    from azlab.power.notices import with_snooze_links
+    from azlab.power.snooze import verify
+
+    now = STOP - timedelta(minutes=10)
+    warnings = before_stop(PLAN, running("dc01"), now)
+    assert with_snooze_links(PLAN, warnings, {}) == warnings  # not configured: no links
+    env = {
+        "AZLAB_SNOOZE_URL": "https://fn.example.invalid/api/snooze",
+        "AZLAB_SNOOZE_KEY": "k" * 20,
+    }
+    (linked,) = with_snooze_links(PLAN, warnings, env)
+    assert [link.title for link in linked.links] == [
+        "Keep running 1 h",
+        "Keep running 2 h",
+        "Keep running tonight",
+    ]
+    token = linked.links[2].url.split("?t=", 1)[1]
+    snooze = verify(b"k" * 20, token, now)
+    assert (snooze.group, snooze.length) == ("core", "tonight")
+    assert snooze.expires == STOP + timedelta(minutes=30)
