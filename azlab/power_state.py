@@ -41,6 +41,8 @@ class VmState:
     evicted: bool = False
     # Deallocated by hibernation: it resumes where it was when started.
     hibernated: bool = False
+    resource_id: str = ""  # ARM id and region, as listed (the batch API needs both)
+    location: str = ""
 
     @property
     def failed_code(self) -> str | None:
@@ -66,5 +68,13 @@ def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
             evicted = value.lower() == "evicted"
         elif kind == "HibernationState":
             hibernated = value.lower() == "hibernated"
-    tags = dict(item.get("tags") or {})
-    return VmState(str(item["name"]), power, provisioning, tags, evicted, hibernated)
+    return VmState(
+        str(item["name"]),
+        power,
+        provisioning,
+        dict(item.get("tags") or {}),
+        evicted,
+        hibernated,
+        str(item.get("id") or ""),
+        str(item.get("location") or ""),
+    )

@@ -26,6 +26,18 @@ HEADERS = {
     "delete": "x-ms-ratelimit-remaining-subscription-deletes",
 }
 RESOURCE_HEADER = "x-ms-ratelimit-remaining-resource"
+# Microsoft.ComputeSchedule publishes no limits: refills per second assumed as the sandbox
+# assumes them (docs/sandbox.md), for its execute requests and its status reads.
+SCHEDULE = "Microsoft.ComputeSchedule/"
+SCHEDULE_REFILL = {"execute": 20 / 60, "read": 100 / 60}
+
+
+def schedule_kind(url: str) -> str | None:
+    """Which ComputeSchedule budget a request spends, from its URL (None: not one)."""
+    lowered = url.lower()
+    if "/providers/microsoft.computeschedule/" not in lowered:
+        return None
+    return "execute" if "/virtualmachinesexecute" in lowered else "read"
 
 
 def kind_of(method: str) -> str:
@@ -83,32 +95,45 @@ class PacingPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__()
         self.budgets = {kind: Budget(refill) for kind, refill in REFILL.items()}
+        self.schedule_budgets = {k: Budget(r, reserve=2) for k, r in SCHEDULE_REFILL.items()}
         self.throttled = 0
         self.requests = 0
 
     @property
     def waited(self) -> float:
-        return sum(b.waited for b in self.budgets.values())
+        budgets = [*self.budgets.values(), *self.schedule_budgets.values()]
+        return sum(b.waited for b in budgets)
 
     async def send(self, request: Any) -> Any:
         kind = kind_of(request.http_request.method)
         budget = self.budgets[kind]
+        schedule = schedule_kind(str(request.http_request.url))
+        extra = self.schedule_budgets[schedule] if schedule is not None else None
+        if extra is not None:
+            await extra.acquire()
         await budget.acquire()
         try:
             response = await self.next.send(request)
         finally:
             budget.in_flight -= 1
+            if extra is not None:
+                extra.in_flight -= 1
         self.requests += 1
         http = response.http_response
         if http.status_code == 429:
             self.throttled += 1
-        levels = []
+        levels: list[int] = []
+        own: list[int] = []
         value = http.headers.get(HEADERS[kind])
         if value and value.strip().isdigit():
             levels.append(int(value))
         for entry in (http.headers.get(RESOURCE_HEADER) or "").split(","):
-            count = entry.partition(";")[2].strip()
-            if count.isdigit():
-                levels.append(int(count))
-        budget.observe(min(levels) if levels else None, time.monotonic())
+            policy, _, count = entry.partition(";")
+            if count.strip().isdigit():
+                # ComputeSchedule's buckets refill at their own rate: kept apart from ARM's.
+                (own if policy.strip().startswith(SCHEDULE) else levels).append(int(count))
+        now = time.monotonic()
+        budget.observe(min(levels) if levels else None, now)
+        if extra is not None:
+            extra.observe(min(own) if own else None, now)
         return response

@@ -145,6 +145,17 @@ class AzureSession:
         self.compute: Any = make(ComputeManagementClient, "compute")
         # Only its VM auto-shutdown schedules (Microsoft.DevTestLab/schedules) are used.
         self.devtestlabs: Any = make(DevTestLabsClient, "devtestlabs")
+        self._make = make
+        self._schedule: Any = None
+
+    @property
+    def schedule(self) -> Any:
+        """Microsoft.ComputeSchedule's client (batch power actions), built on first use."""
+        if self._schedule is None:
+            from azure.mgmt.computeschedule.aio import ComputeScheduleMgmtClient
+
+            self._schedule = self._make(ComputeScheduleMgmtClient, "computeschedule")
+        return self._schedule
 
     def _policies(self, sdk: str) -> list[Any]:
         """The SDK's pipeline less what costs CPU on every request and does nothing for azlab.
@@ -167,7 +178,12 @@ class AzureSession:
             core.RequestIdPolicy(),
             core.HeadersPolicy(),
             core.UserAgentPolicy(sdk_moniker=f"mgmt-{sdk}/{_version(sdk)}"),
-            AsyncARMAutoResourceProviderRegistrationPolicy(),
+        ]
+        if sdk != "computeschedule":
+            # A tick does not register a namespace on its own: without Microsoft.ComputeSchedule
+            # registered it falls back to the per-VM calls (azlab.power.batch).
+            chain.append(AsyncARMAutoResourceProviderRegistrationPolicy())
+        chain += [
             core.AsyncRedirectPolicy(),
             # The SDK's policy alone retries 429 and 5xx, honouring Retry-After; a bounded
             # total a little above its default rides out a throttled burst. Its default of
@@ -224,7 +240,8 @@ class AzureSession:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for client in (self.resource, self.network, self.storage, self.compute, self.devtestlabs):
+        clients = [self.resource, self.network, self.storage, self.compute, self.devtestlabs]
+        for client in clients + ([self._schedule] if self._schedule is not None else []):
             await client.close()
         close = getattr(self.credential, "close", None)
         if close is not None:

@@ -39,6 +39,13 @@ from azlab.power_state import PowerState
 from azlab.redact import redact
 from azlab.schedule.overrides import hold_value
 
+BATCH_OPTION = typer.Option(
+    None,
+    "--batch/--no-batch",
+    help="Send power actions through Azure's batch API, 100 VMs a request (the default), "
+    "or one call per VM. Default from AZLAB_BATCH_POWER (on|off).",
+)
+
 
 def _report_data(report: ticking.TickReport) -> dict[str, Any]:
     return {
@@ -65,6 +72,12 @@ def _report_data(report: ticking.TickReport) -> dict[str, Any]:
         "skipped": report.skipped,
         "evicted": report.evicted,
         "actions_sent": report.actions_sent,
+        "batch": {
+            "used": report.batch,
+            "execute_requests": report.batch_requests,
+            "status_requests": report.status_requests,
+            "fallbacks": report.fallbacks,
+        },
         "list_rounds": report.list_rounds,
         "throttled": report.throttled,
         "seconds": round(report.seconds, 2),
@@ -90,8 +103,15 @@ def _print_report(report: ticking.TickReport) -> None:
         out.print(budget_line(report.budget, report.at))
     if report.evicted:
         out.print(f"evicted by Azure (Spot): {', '.join(report.evicted)}")
+    if report.batch:
+        out.print(
+            f"batch API: {report.batch_requests} execute requests, "
+            f"{report.status_requests} status reads"
+        )
+    for vm, why in report.fallbacks.items():
+        out.print(f"{vm}: sent per VM, not in a batch: {why}")
     out.print(
-        f"{report.actions_sent} actions, {report.list_rounds} status list rounds, "
+        f"{report.actions_sent} per-VM actions, {report.list_rounds} status list rounds, "
         f"{report.throttled} throttled answers, {report.seconds:.1f}s: "
         + ("all well" if report.ok else "NOT all well")
     )
@@ -106,6 +126,7 @@ def _run(
     dry_run: bool = False,
     deadline: str = "20m",
     lock_wait: str = "5m",
+    batch: bool | None = None,
 ) -> None:
     plan = load(plan_file, require_env=False).plan
     target = target_for(plan, subscription)
@@ -126,6 +147,7 @@ def _run(
             restart_evicted=isinstance(wants_of, _Scheduled),
             command=wants_of.source,
             lock_wait=wait,
+            batch=batch,
         )
 
     report = run_async(work)
@@ -187,6 +209,7 @@ def tick_command(
         help="Only evaluate, and enqueue one message per group action here for `azlab worker`.",
     ),
     lock_wait: str = LOCK_WAIT_OPTION,
+    batch: bool | None = BATCH_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -209,6 +232,7 @@ def tick_command(
         dry_run=dry_run,
         deadline=deadline,
         lock_wait=lock_wait,
+        batch=batch,
     )
 
 
@@ -272,6 +296,7 @@ def worker_command(
     at: str | None = typer.Option(
         None, "--at", help="Run the clock from this ISO time instead of now (rehearsals)."
     ),
+    batch: bool | None = BATCH_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
@@ -292,6 +317,7 @@ def worker_command(
         retry_delay=retry_delay,
         wait_delay=wait_delay,
         clock=shifted_clock(None if at is None else parse_at(at)),
+        batch=batch,
     )
     handled = run_async(lambda: worker.run(drain=drain))
     if output is Output.json:
@@ -309,11 +335,19 @@ def up_command(
     plan_file: Path = PLAN_ARGUMENT,
     groups: list[str] = typer.Argument(..., help="Groups to start."),
     lock_wait: str = LOCK_WAIT_OPTION,
+    batch: bool | None = BATCH_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:
     """Start groups now, tier by tier (example: azlab up plans/lynclab.yaml core lync)."""
-    _run(plan_file, subscription, output, _Manual(groups, PowerState.RUNNING), lock_wait=lock_wait)
+    _run(
+        plan_file,
+        subscription,
+        output,
+        _Manual(groups, PowerState.RUNNING),
+        lock_wait=lock_wait,
+        batch=batch,
+    )
 
 
 @app.command("down")
@@ -321,6 +355,7 @@ def down_command(
     plan_file: Path = PLAN_ARGUMENT,
     groups: list[str] = typer.Argument(..., help="Groups to deallocate."),
     lock_wait: str = LOCK_WAIT_OPTION,
+    batch: bool | None = BATCH_OPTION,
     output: Output = OUTPUT_OPTION,
     subscription: str | None = SUBSCRIPTION_OPTION,
 ) -> None:

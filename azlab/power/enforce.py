@@ -7,6 +7,11 @@ fails (`AllocationFailed`), or that settles in another state (that operation
 was the opposite one, or someone acted on it after ours), is sent the action
 again with backoff until the deadline; if it still is not there, its step fails
 and every step that needs it is reported blocked, while unrelated steps go on.
+
+With the batch API (`azlab.power.batch`) a step's VMs go out in the shared
+requests of their wave and are followed by operation id instead; a VM the
+batch refuses, or whose region has no batch API, is sent the per-VM call, and
+`fallbacks` says why.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from enum import Enum
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from azlab.azure.batch_power import BatchUnavailable, OpStatus
 from azlab.azure.errors import azure_errors
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, AzureOperationError, NetworkError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
+from azlab.power.batch import BatchPower, as_state
 from azlab.power.steps import Step, StepKey
 from azlab.power.watch import StateWatcher
 from azlab.power_state import SETTLED, PowerState, VmState
@@ -72,10 +79,13 @@ class PowerRun:
         deadline: float,
         retry_delay: float = 10.0,
         hibernate: frozenset[str] = frozenset(),
+        batch: BatchPower | None = None,
     ) -> None:
         self.session = session
         # VMs (lower case) stopped by hibernating them, as the plan's `hibernate` asks.
         self.hibernate = hibernate
+        self.batch = batch
+        self.fallbacks: dict[str, str] = {}  # vm -> why it went per VM instead of in a batch
         self.rg = resource_group
         self.watcher = watcher
         self.deadline = deadline
@@ -118,23 +128,17 @@ class PowerRun:
                 self.results[vm.lower()] = VmResult(vm, step.group, step.want, Result.ALREADY)
         attempts = dict.fromkeys(todo, 0)
         while todo:
-            errors = await asyncio.gather(*(self._send(vm, step.want) for vm in todo))
-            for vm, error in zip(todo, errors, strict=True):
+            errors, followed = await self._send_wave(step, todo)
+            for vm in todo:
                 attempts[vm] += 1
-                if error:
+                if errors.get(vm):
                     self.results[vm.lower()] = VmResult(
-                        vm, step.group, step.want, Result.FAILED, attempts[vm], error
+                        vm, step.group, step.want, Result.FAILED, attempts[vm], errors[vm] or ""
                     )
-            todo = [vm for vm, error in zip(todo, errors, strict=True) if not error]
+            todo = [vm for vm in todo if not errors.get(vm)]
             if not todo:
                 break
-            states = await self.watcher.wait_until(
-                todo,
-                lambda s: (
-                    _arrived(s, step.want) or s.failed_code is not None or _elsewhere(s, step.want)
-                ),
-                deadline=self.deadline,
-            )
+            states = await self._wait(step, [vm for vm in todo if vm not in followed], followed)
             retry: list[str] = []
             for vm in todo:
                 state = states.get(vm.lower())
@@ -168,6 +172,90 @@ class PowerRun:
         ]
         if failed:
             raise StepFailed(f"{', '.join(failed)} did not reach {step.want}")
+
+    async def _send_wave(
+        self, step: Step, vms: list[str]
+    ) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
+        """Send the step's action: through the batch API where it can, else per VM.
+
+        Returns why each VM was refused (None: sent) and, for the VMs the batch took,
+        (region, operation id).
+        """
+        followed: dict[str, tuple[str, str]] = {}
+        per_vm = list(vms)
+        action = self.batch.action_for(step.want) if self.batch is not None else None
+        if self.batch is not None and action is not None:
+            per_vm = []
+            waves: dict[tuple[str, str], list[str]] = {}
+            for vm in vms:
+                state = self.watcher.states.get(vm.lower())
+                if state is None or not state.resource_id or not state.location:
+                    self.fallbacks[vm.lower()] = "its id or region is not known"
+                    per_vm.append(vm)
+                    continue
+                hibernating = action == "deallocate" and vm.lower() in self.hibernate
+                kind = "hibernate" if hibernating else action
+                waves.setdefault((state.location.lower(), kind), []).append(vm)
+            for (region, kind), names in waves.items():
+                ids = [self.watcher.states[vm.lower()].resource_id for vm in names]
+                try:
+                    answers = await self.batch.submit(region, kind, ids)
+                except BatchUnavailable as exc:
+                    for vm in names:
+                        self.fallbacks[vm.lower()] = exc.message
+                    per_vm += names
+                    continue
+                for vm, answer in zip(names, answers, strict=True):
+                    if answer.operation_id is None:
+                        self.fallbacks[vm.lower()] = answer.error or "refused by the batch"
+                        per_vm.append(vm)
+                    else:
+                        followed[vm] = (region, answer.operation_id)
+        errors = dict(
+            zip(
+                per_vm,
+                await asyncio.gather(*(self._send(vm, step.want) for vm in per_vm)),
+                strict=True,
+            )
+        )
+        return {vm: errors.get(vm) for vm in vms}, followed
+
+    async def _wait(
+        self, step: Step, per_vm: list[str], followed: Mapping[str, tuple[str, str]]
+    ) -> dict[str, VmState]:
+        """Wait for the VMs sent per VM (the shared list) and the batch's operations (by id)."""
+        states: dict[str, VmState] = {}
+
+        async def listed() -> None:
+            states.update(
+                await self.watcher.wait_until(
+                    per_vm,
+                    lambda s: (
+                        _arrived(s, step.want)
+                        or s.failed_code is not None
+                        or _elsewhere(s, step.want)
+                    ),
+                    deadline=self.deadline,
+                )
+            )
+
+        async def tracked() -> None:
+            assert self.batch is not None
+            by_region: dict[str, list[str]] = {}
+            for region, op_id in followed.values():
+                by_region.setdefault(region, []).append(op_id)
+            found: dict[str, OpStatus] = {}
+            for part in await asyncio.gather(
+                *(self.batch.follow(r, ids, self.deadline) for r, ids in by_region.items())
+            ):
+                found.update(part)
+            for vm, (_, op_id) in followed.items():
+                state = as_state(vm, step.want, found.get(op_id))
+                if state is not None:
+                    states[vm.lower()] = state
+
+        await asyncio.gather(*([listed()] if per_vm else []), *([tracked()] if followed else []))
+        return states
 
     def _no_arrival(self) -> str:
         """Why a VM was not seen arriving: the watcher's last failed read, if it failed."""

@@ -1,8 +1,10 @@
 """One tick: evaluate every group's schedule at an instant and bring its VMs there, in order.
 
 Also the manual `up` and `down`. Reads per tick: one paged `list_all(statusOnly)`
-before acting and one per polling round while waiting; writes: one action per
-VM that is not where it should be.
+before acting. With the batch API (the default): one execute request per 100
+VMs of a (region, action) wave and one operation-status request per 100
+operations per polling round; per VM (where the batch API is absent or off):
+one action per VM that is not where it should be and one list per polling round.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from azlab.money.record import Recorder
 from azlab.notify.deliver import Delivery
 from azlab.plan.model import Plan
 from azlab.power import evictions
+from azlab.power.batch import BatchPower, batch_enabled
 from azlab.power.enforce import PowerRun, Result, VmResult
 from azlab.power.lease import DEFAULT_WAIT, group_leases
 from azlab.power.notices import after_tick
@@ -49,6 +52,10 @@ class TickReport:
     budget: Decision | None = None
     observed: dict[str, VmState] = field(default_factory=dict)  # before acting
     notices: list[Delivery] = field(default_factory=list)
+    batch: bool = False  # whether the batch API was tried
+    batch_requests: int = 0  # execute requests
+    status_requests: int = 0  # operation-status reads
+    fallbacks: dict[str, str] = field(default_factory=dict)  # vm -> why it went per VM
 
     @property
     def ok(self) -> bool:
@@ -113,8 +120,12 @@ async def enforce(
     listener: Listener[StepKey] | None = None,
     ledger: Recorder | None = None,
     restart_evicted: bool = False,
+    batch: bool | None = None,
 ) -> TickReport:
-    """`restart_evicted`: a scheduled tick's, also start evicted Spot VMs inside their window."""
+    """`restart_evicted`: a scheduled tick's, also start evicted Spot VMs inside their window.
+
+    `batch` None reads the setting (`AZLAB_BATCH_POWER`).
+    """
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
     states = await list_states(session, plan.resource_group)
@@ -140,6 +151,8 @@ async def enforce(
         report.list_rounds = 1
         return report
     watcher = StateWatcher(session, plan.resource_group, interval=poll_interval, initial=states)
+    report.batch = batch_enabled(batch)
+    batcher = BatchPower(session, interval=poll_interval) if report.batch else None
     run = PowerRun(
         session,
         plan.resource_group,
@@ -147,15 +160,22 @@ async def enforce(
         deadline=time.monotonic() + deadline_seconds,
         retry_delay=retry_delay,
         hibernate=frozenset(vm.name.lower() for _, vm in plan.all_vms() if vm.hibernate),
+        batch=batcher,
     )
     try:
         await run.run(report.steps, listener=listener)
     finally:
         await watcher.close()
+        if batcher is not None:
+            await batcher.close()
     report.results = run.results
     if ledger is not None:
         arrived = {r.vm: r.want for r in run.results.values() if r.result is Result.DONE}
         await ledger.record(session, at, {n: s.power for n, s in states.items()}, arrived)
+    report.fallbacks = dict(run.fallbacks)
+    if batcher is not None:
+        report.batch_requests = batcher.execute_requests
+        report.status_requests = batcher.status_requests
     report.actions_sent = run.actions_sent
     report.list_rounds = watcher.rounds + 1
     report.throttled = session.rate_limits.throttled
@@ -190,6 +210,7 @@ async def tick_plan(
     restart_evicted: bool | None = None,
     command: str = "tick",
     lock_wait: float = DEFAULT_WAIT,
+    batch: bool | None = None,
 ) -> TickReport:
     """Open a session on `target` and enforce `wants` (default: the schedules at `at`);
     `money` has the budget adjust them and records what the tick saw and did. Evicted Spot
@@ -217,6 +238,7 @@ async def tick_plan(
                 retry_delay=max(poll, 1.0),
                 ledger=None if money is None or dry_run else money.recorder,
                 restart_evicted=restart_evicted,
+                batch=batch,
             )
         report.budget = None if money is None else money.decision
     if plan.notify and command == "tick" and not dry_run:

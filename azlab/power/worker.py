@@ -78,6 +78,7 @@ async def carry_out(
     deadline_seconds: float,
     poll_interval: float,
     money: TickMoney | None = None,
+    batch: bool | None = None,
 ) -> Handled:
     """Re-evaluate the group's schedule (and budget) at `now`; act only if it still wants this.
 
@@ -137,6 +138,7 @@ async def _carry_out(
         poll_interval=poll_interval,
         retry_delay=max(poll_interval, 1.0),
         ledger=None if money is None else money.recorder,
+        batch=batch,
     )
     failed = [
         f"{r.vm}: {r.detail or r.result}"
@@ -163,9 +165,11 @@ class Worker:
         max_dequeue: int = 5,
         deadline_seconds: float = 240.0,
         clock: Clock | None = None,
+        batch: bool | None = None,
     ) -> None:
         self.plan = plan
         self.target = target
+        self.batch = batch
         self.queue_url = queue_url
         self.concurrency = concurrency
         self.visibility = visibility
@@ -231,6 +235,7 @@ class Worker:
                     deadline_seconds=self.deadline_seconds,
                     poll_interval=poll,
                     money=self.money,
+                    batch=self.batch,
                 )
             except BadMessage as exc:
                 await self._poison(message, queue, poison)

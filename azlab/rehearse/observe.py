@@ -7,6 +7,7 @@ request log.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -20,6 +21,8 @@ from azlab.resources.observe import observe
 # Any version that knows statusOnly; the sandbox accepts every version.
 API_VERSION = "2024-07-01"
 POWER_ACTIONS = ("start", "deallocate", "powerOff", "restart")
+BATCH_PREFIX = "virtualMachinesExecute"  # Microsoft.ComputeSchedule's batch actions
+BATCH_VERBS = {"start": "start", "deallocate": "deallocate", "hibernate": "hibernate"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Logged(Protocol):
     def path(self) -> str: ...
     @property
     def status(self) -> int: ...
+    @property
+    def reply(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,27 @@ class RequestLog:
 
     def actions_since(self, mark: int) -> list[Action]:
         """Power actions in the order the sandbox received them."""
-        found = []
-        for r in self.entries[mark:]:
-            if r.method != "POST":
+        return power_actions(self.entries[mark:])
+
+
+def power_actions(entries: Sequence[Logged]) -> list[Action]:
+    """Every power action in a request log: per-VM POSTs, and each VM of a batch request.
+
+    A batch request's VMs are listed in the order it named them, with 202 for each VM it
+    took and 409 for each it refused (its answer says which).
+    """
+    found = []
+    for r in entries:
+        if r.method != "POST":
+            continue
+        parts = r.path.rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-1] in POWER_ACTIONS:
+            found.append(Action(parts[-2].lower(), parts[-1], r.status))
+        elif parts[-1].startswith(BATCH_PREFIX) and r.status == 200 and r.reply:
+            verb = BATCH_VERBS.get(parts[-1][len(BATCH_PREFIX) :].lower())
+            if verb is None:
                 continue
-            parts = r.path.rstrip("/").split("/")
-            if len(parts) >= 2 and parts[-1] in POWER_ACTIONS:
-                found.append(Action(parts[-2].lower(), parts[-1], r.status))
-        return found
+            for result in json.loads(r.reply).get("results", []):
+                vm = str(result.get("resourceId", "")).rsplit("/", 1)[-1].lower()
+                found.append(Action(vm, verb, 202 if result.get("operation") else 409))
+    return found

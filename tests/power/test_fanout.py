@@ -21,6 +21,7 @@ from azlab.plan import load_plan
 from azlab.power.fanout import BadMessage, GroupAction, actions_to_enqueue, waiting_on
 from azlab.power.worker import Handled, Worker, shifted_clock
 from azlab.power_state import VmState
+from azlab.rehearse.observe import power_actions as logged_actions
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Faults, Settings
 from azlab.testing.queues import queue_sas_url
@@ -95,11 +96,14 @@ def test_starts_wait_for_dependencies_and_stops_for_dependents() -> None:
 # end to end
 
 
-@pytest.fixture
-def lab(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+@pytest.fixture(params=["batch", "per-vm"])
+def lab(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Sandbox:
     if sandbox.storage is None:
         pytest.skip("Azurite is not installed (run make setup)")
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "on" if request.param == "batch" else "off")
     assert main(["apply", str(LYNC), "--yes"]) == 0
     sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.2))
     sandbox.emulator.log.clear()
@@ -120,11 +124,8 @@ def queue(url: str) -> QueueClient:
 
 
 def power_actions(sandbox: Sandbox) -> list[tuple[str, str]]:
-    return [
-        (r.path.rsplit("/", 2)[-2], r.path.rsplit("/", 1)[-1])
-        for r in sandbox.emulator.log
-        if r.method == "POST" and r.status == 202
-    ]
+    """Accepted power actions, per VM or in a batch, in the order they reached the sandbox."""
+    return [(a.vm, a.verb) for a in logged_actions(sandbox.emulator.log) if a.status == 202]
 
 
 def enqueue(

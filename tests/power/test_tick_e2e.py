@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from azlab.cli.main import main
+from azlab.rehearse.observe import power_actions
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 
@@ -17,9 +18,13 @@ EVENING = "2026-11-23T18:05:00-08:00"  # Monday, after the 18:00 stop
 MORNING = "2026-11-24T08:05:00-08:00"  # Tuesday, after the 08:00 start
 
 
-@pytest.fixture
-def lab(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+@pytest.fixture(params=["batch", "per-vm"])
+def lab(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Sandbox:
+    """The lab, ticked through the batch API or (turned off) per VM: both keep every rule."""
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "on" if request.param == "batch" else "off")
     assert main(["apply", str(LYNC), "--yes"]) == 0
     sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.2))
     sandbox.emulator.log.clear()
@@ -33,11 +38,8 @@ def tick(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str,
 
 
 def actions(sandbox: Sandbox) -> list[tuple[str, str]]:
-    return [
-        (r.path.rsplit("/", 2)[-2], r.path.rsplit("/", 1)[-1])
-        for r in sandbox.emulator.log
-        if r.method == "POST" and r.status == 202
-    ]
+    """Accepted power actions, per VM or in a batch, in the order they reached the sandbox."""
+    return [(a.vm, a.verb) for a in power_actions(sandbox.emulator.log) if a.status == 202]
 
 
 def test_evening_tick_stops_dependents_first_and_tiers_downwards(
@@ -51,9 +53,9 @@ def test_evening_tick_stops_dependents_first_and_tiers_downwards(
         ("sql01", "deallocate"),
         ("dc01", "deallocate"),
     ]
-    # Reads: one list before acting and one per polling round; never a GET per VM.
-    # (The budget reads the price list, which is not ARM; the storage account's GET finds
-    # the account of the group leases.)
+    # Reads: one list before acting and one per polling round (batch: status reads by
+    # operation id); never a GET per VM. (The budget reads the price list, which is not ARM;
+    # the storage account's GET finds the account of the group leases.)
     gets = [r.path for r in lab.emulator.log if r.method == "GET" and "Compute" in r.path]
     assert all(p.lower().endswith("/providers/microsoft.compute/virtualmachines") for p in gets)
     # A second tick right after does nothing.

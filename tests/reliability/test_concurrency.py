@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from azlab.cli.main import main
+from azlab.rehearse.observe import power_actions
 from azlab.sandbox.pytest_plugin import Clients
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
@@ -148,21 +149,14 @@ def tick(at: str) -> tuple[str, ...]:
 
 
 def accepted(sandbox: Sandbox) -> list[tuple[str, str]]:
-    """(VM, action) of every power action the sandbox accepted, in order."""
-    return [
-        (r.path.rsplit("/", 2)[-2], r.path.rsplit("/", 1)[-1])
-        for r in list(sandbox.emulator.log)
-        if r.method == "POST" and r.status == 202
-    ]
+    """(VM, action) of every power action the sandbox accepted, per VM or in a batch, in order."""
+    return [(a.vm, a.verb) for a in power_actions(list(sandbox.emulator.log)) if a.status == 202]
 
 
 def refused(sandbox: Sandbox) -> list[tuple[str, str]]:
-    """(VM, action) of every power action refused with 409: the VM was already moving."""
-    return [
-        (r.path.rsplit("/", 2)[-2], r.path.rsplit("/", 1)[-1])
-        for r in list(sandbox.emulator.log)
-        if r.method == "POST" and r.status == 409
-    ]
+    """(VM, action) of every power action refused with 409 (or, in a batch, refused for that
+    VM): the VM was already moving."""
+    return [(a.vm, a.verb) for a in power_actions(list(sandbox.emulator.log)) if a.status == 409]
 
 
 def settled(sandbox: Sandbox) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from azlab.sandbox.arm.core import ArmError, Json, Reply, Request, State
-from azlab.sandbox.arm.regions import REGIONS, display_names
+from azlab.sandbox.arm.regions import REGIONS, normalise_region
 from azlab.sandbox.arm.routes import Route, route
 
 TRACKED = (
@@ -76,6 +76,11 @@ STORAGE = (
     "2022-05-01",
     "2021-09-01",
 )
+SCHEDULE = ("2025-05-01", "2024-10-01", "2024-08-15-preview", "2024-06-01-preview")
+# Microsoft.ComputeSchedule is offered in every region of the catalog but these, so the
+# sandbox has regions where a client must do without it.
+SCHEDULE_ABSENT = ("ukwest", "westcentralus")
+
 RESOURCES = (
     "2025-04-01",
     "2025-03-01",
@@ -101,11 +106,17 @@ class ResourceType:
     regional: bool = True  # offered per region (else global: no locations)
     tracked: bool = False  # has tags and a location of its own
     zonal: bool = False
+    absent: tuple[str, ...] = ()  # regions not offered
+
+    def offered_in(self, region: str) -> bool:
+        return self.regional and normalise_region(region) not in self.absent
 
     def as_dict(self) -> Json:
         found: Json = {
             "resourceType": self.name,
-            "locations": display_names() if self.regional else [],
+            "locations": [r.display for r in REGIONS if r.name not in self.absent]
+            if self.regional
+            else [],
             "apiVersions": list(self.versions),
             "defaultApiVersion": self.versions[1] if len(self.versions) > 1 else self.versions[0],
             "capabilities": TRACKED if self.tracked else "None",
@@ -156,6 +167,10 @@ NAMESPACES: dict[str, tuple[ResourceType, ...]] = {
         ResourceType("skus", STORAGE, regional=False),
         ResourceType("operations", STORAGE, regional=False),
     ),
+    "Microsoft.ComputeSchedule": (
+        ResourceType("locations", SCHEDULE, absent=SCHEDULE_ABSENT),
+        ResourceType("operations", SCHEDULE, regional=False),
+    ),
     "Microsoft.Resources": (
         ResourceType("resourceGroups", RESOURCES, tracked=True),
         ResourceType("subscriptions", RESOURCES, regional=False),
@@ -186,6 +201,16 @@ def _types(namespace: str) -> list[Json]:
     return [t.as_dict() for t in NAMESPACES[namespace]]
 
 
+def registration(state: State, sub: str, namespace: str) -> str:
+    """The namespace's registration state in the subscription (`Registered` unless changed)."""
+    key = f"/subscriptions/{sub}/providers/{namespace}".lower()
+    return str(state.private.get(key, {}).get("registrationState", "Registered"))
+
+
+def offered_in(namespace: str, type_name: str, region: str) -> bool:
+    return any(t.name == type_name and t.offered_in(region) for t in NAMESPACES[namespace])
+
+
 class Providers:
     def __init__(self, state: State) -> None:
         self.state = state
@@ -206,11 +231,10 @@ class Providers:
         return f"/subscriptions/{sub}/providers/{namespace}"
 
     def provider(self, sub: str, namespace: str) -> Json:
-        saved = self.state.private.get(self._key(sub, namespace).lower(), {})
         return {
             "id": self._key(sub, namespace),
             "namespace": namespace,
-            "registrationState": saved.get("registrationState", "Registered"),
+            "registrationState": registration(self.state, sub, namespace),
             "registrationPolicy": "RegistrationRequired",
             "resourceTypes": _types(namespace),
         }

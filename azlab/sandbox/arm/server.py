@@ -34,6 +34,7 @@ from azlab.sandbox.arm.outage import Outages
 from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
+from azlab.sandbox.arm.schedule import ComputeSchedule
 from azlab.sandbox.arm.storage import BlobBackend, KeysOnlyBackend, Storage
 from azlab.sandbox.arm.subscriptions import Subscriptions
 from azlab.sandbox.arm.tags import Tags
@@ -97,6 +98,7 @@ class ArmEmulator:
         self.routes: list[Route] = []
         self.compute = Compute(self.state, self.backend)
         schedules = Schedules(self.state, self.compute.vms)
+        self.schedule = ComputeSchedule(self.state, self.compute)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
             Tags(self.state),
@@ -107,6 +109,7 @@ class ArmEmulator:
             Storage(self.state, self.backend),
             self.compute,
             DevTestLab(self.state, schedules),
+            self.schedule,
             Subscriptions(self.state),
             Providers(self.state),
             GenericResources(self.state),
@@ -236,7 +239,12 @@ class ArmEmulator:
                 else None
             )
             retry, headers = self.throttle.take(
-                params.get("sub", ""), route.arm_kind, route.compute_kind, vm, time.monotonic()
+                params.get("sub", ""),
+                route.arm_kind,
+                route.compute_kind,
+                vm,
+                time.monotonic(),
+                params.get("location", ""),
             )
             if retry is not None:
                 error = ArmError(
@@ -309,6 +317,7 @@ class ArmEmulator:
             body = json.loads(text) if text.strip() else {}
         if action == "reset":
             self.state.reset()
+            self.schedule.batch.reset()
             self.log.clear()
             self.backend_reset()
             return web.json_response({"ok": True})
