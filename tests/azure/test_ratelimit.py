@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from types import SimpleNamespace
 
-from azlab.azure.ratelimit import Budget, kind_of
+from azlab.azure.ratelimit import Budget, PacingPolicy, kind_of, schedule_kind
 
 
 def test_request_kinds_follow_arm_buckets() -> None:
@@ -48,3 +49,35 @@ def test_first_answer_decides_whether_to_pace() -> None:
         return held
 
     assert asyncio.run(go()) is True
+
+
+def test_compute_schedule_budgets_are_kept_apart_from_arms() -> None:
+    """ComputeSchedule's remaining count refills at its own rate: it must not be taken for
+    ARM's write budget (10/s), nor ARM's for its own."""
+    base = "https://arm/subscriptions/s/providers/Microsoft.ComputeSchedule/locations/westus2/"
+    assert schedule_kind(base + "virtualMachinesExecuteStart") == "execute"
+    assert schedule_kind(base + "virtualMachinesGetOperationStatus") == "read"
+    assert schedule_kind("https://arm/subscriptions/s/providers/Microsoft.Compute/x") is None
+
+    class Answer:
+        def __init__(self, headers: dict[str, str]) -> None:
+            self.http_response = SimpleNamespace(status_code=200, headers=headers)
+
+    class Next:
+        async def send(self, request: object) -> Answer:
+            return Answer(
+                {
+                    "x-ms-ratelimit-remaining-subscription-writes": "190",
+                    "x-ms-ratelimit-remaining-resource": "Microsoft.ComputeSchedule/ExecuteVM3Min;41",
+                }
+            )
+
+    policy = PacingPolicy()
+    policy.next = Next()  # type: ignore[assignment]
+    request = SimpleNamespace(
+        http_request=SimpleNamespace(method="POST", url=base + "virtualMachinesExecuteStart")
+    )
+    asyncio.run(policy.send(request))
+    assert policy.budgets["write"].seen == 190
+    assert policy.schedule_budgets["execute"].seen == 41
+    assert policy.schedule_budgets["read"].seen is None

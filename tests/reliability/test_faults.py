@@ -241,12 +241,20 @@ def test_soak_tick_reaches_the_schedule_under_faults_and_throttling(
     ticks_under_faults(seed, sandbox, lab, capsys, faults_seen, figures, "soak faults tick")
 
 
+@pytest.mark.parametrize(
+    ("power_path", "first_start"), [("per-vm", "/dc01/start"), ("batch", "ExecuteStart")]
+)
 def test_a_start_whose_connection_drops_is_sent_again(
-    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    power_path: str,
+    first_start: str,
 ) -> None:
     """The SDK does not retry a POST on a broken connection; the tick must, or the VM's whole
-    tier fails and every later tier is blocked."""
+    tier fails and every later tier is blocked. The same for a batch request of starts."""
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "on" if power_path == "batch" else "off")
     assert main(["apply", str(LYNC), "--yes"]) == 0
     assert main(["down", str(LYNC), "core", "lync"]) == 0
     emulator = sandbox.emulator
@@ -255,7 +263,7 @@ def test_a_start_whose_connection_drops_is_sent_again(
     dropped: list[str] = []
 
     def drop_first_start(request: Any, route: Any) -> None:
-        if request.method == "POST" and request.path.endswith("/dc01/start") and not dropped:
+        if request.method == "POST" and request.path.endswith(first_start) and not dropped:
             dropped.append(request.path)
             assert request.transport is not None
             request.transport.close()

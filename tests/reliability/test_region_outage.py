@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from azlab.cli.main import main
+from azlab.rehearse.observe import power_actions
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 from tests.reliability.support import EVENING, MORNING, Figures, power_states
@@ -41,6 +42,11 @@ def azlab_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dic
     code = main([*argv, "--output", "json"])
     out = capsys.readouterr().out
     return code, json.loads(out[: out.rindex("}") + 1]) if "}" in out else {}
+
+
+def started(entry: Any) -> set[str]:
+    """The VMs a logged request started: a per-VM start, or the VMs a batch start took."""
+    return {a.vm for a in power_actions([entry]) if a.verb == "start" and a.status == 202}
 
 
 def _outage(sandbox: Sandbox, spec: str = OUTAGE) -> None:
@@ -111,8 +117,11 @@ def tick_through_an_outage(
     assert {vm for vm, s in states.items() if s == "running"} == WEST, states
     # On time: the healthy region's starts went out at once, not after the east's retries.
     starts = [r for r in lab.emulator.log if r.method == "POST" and r.path.endswith("/start")]
-    west_started = max(r.at for r in starts if r.path.split("/")[-2] in WEST and r.status == 202)
+    west_started = max(r.at for r in lab.emulator.log if started(r) & WEST)
     east_refused = [r for r in starts if r.path.split("/")[-2] in EAST and r.status == 503]
+    # Through the batch API, the east's batch requests met the outage first.
+    batched = [r for r in lab.emulator.log if r.path.endswith("/virtualMachinesExecuteStart")]
+    assert all(r.status == 503 for r in batched if "/locations/eastus/" in r.path), batched
     assert east_refused or "timeout" in spec, "the outage refused no east start"
     healthy_seconds = west_started - began
 

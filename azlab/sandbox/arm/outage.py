@@ -1,7 +1,7 @@
 """A region's outage: every compute call addressed to that region fails for a while.
 
 A call is addressed to a region when its path names one (`.../locations/eastus/...`,
-as operation status and usage calls do), when it acts on a resource that lives
+as operation status and usage calls and Microsoft.ComputeSchedule's batch calls do), when it acts on a resource that lives
 there, or when it creates one there. Subscription and resource group lists
 span regions and keep answering from what ARM knows, so an outage shows where
 work is done, not in every read. The outage runs on the sandbox clock from the
@@ -20,6 +20,7 @@ from azlab.sandbox.arm.core import ArmError, State
 from azlab.sandbox.settings import Faults, Outage
 
 _COMPUTE = "/providers/microsoft.compute/"
+_SCHEDULE = "/providers/microsoft.computeschedule/"  # the region's batch power service
 _LOCATION = re.compile(r"/locations/([^/]+)")
 # The top-level resource a compute path addresses: `.../microsoft.compute/{type}/{name}`.
 _RESOURCE = re.compile(r"^(.*?/providers/microsoft\.compute/[^/]+/[^/]+)", re.IGNORECASE)
@@ -28,9 +29,10 @@ _RESOURCE = re.compile(r"^(.*?/providers/microsoft\.compute/[^/]+/[^/]+)", re.IG
 def region_of(path: str, body: Any, state: State) -> str | None:
     """The region a compute call is addressed to, or None (not compute, or not one region)."""
     lowered = path.lower()
-    if _COMPUTE not in lowered:
+    provider = _COMPUTE if _COMPUTE in lowered else _SCHEDULE if _SCHEDULE in lowered else None
+    if provider is None:
         return None
-    named = _LOCATION.search(lowered[lowered.index(_COMPUTE) :])
+    named = _LOCATION.search(lowered[lowered.index(provider) :])
     if named:
         return named.group(1)
     found = _RESOURCE.match(path)
