@@ -366,6 +366,7 @@ def down_command(
         output,
         _Manual(groups, PowerState.DEALLOCATED),
         lock_wait=lock_wait,
+        batch=batch,
     )
 
 

@@ -94,6 +94,7 @@ async def carry_out(
                 deadline_seconds=deadline_seconds,
                 poll_interval=poll_interval,
                 money=money,
+                batch=batch,
             )
     except BusyError as exc:
         return Handled(action.group, action.want, Disposal.WAITING, exc.message)
@@ -108,6 +109,7 @@ async def _carry_out(
     deadline_seconds: float,
     poll_interval: float,
     money: TickMoney | None,
+    batch: bool | None,
 ) -> Handled:
     wants, reasons = ticking.group_wants(plan, now)
     if money is not None:
