@@ -80,6 +80,8 @@ class BatchPower:
         self.execute_requests = 0
         self.status_requests = 0
         self.last_error: Exception | None = None
+        # Operation id -> the error of its last failed attempt, while the service retries it.
+        self.attempt_errors: dict[str, str] = {}
         self._waves: dict[tuple[str, str], _Wave] = {}
         self._followed: dict[str, _Followed] = {}
         self._loop_task: asyncio.Task[None] | None = None
@@ -198,6 +200,8 @@ class BatchPower:
             if followed is None:
                 continue
             status = answers.get(op_id)
+            if status is not None and status.error_code:
+                self.attempt_errors[op_id] = status.error_code
             if status is not None and status.done:
                 del self._followed[op_id]
                 if not followed.future.done():

@@ -147,7 +147,7 @@ class PowerRun:
                         vm, step.group, step.want, Result.DONE, attempts[vm]
                     )
                     continue
-                why, again = self._no_arrival(), False
+                why, again = self._no_arrival(followed.get(vm)), False
                 if state is not None and state.failed_code:
                     why, again = state.failed_code, True
                 elif state is not None and _elsewhere(state, step.want):
@@ -257,8 +257,12 @@ class PowerRun:
         await asyncio.gather(*([listed()] if per_vm else []), *([tracked()] if followed else []))
         return states
 
-    def _no_arrival(self) -> str:
-        """Why a VM was not seen arriving: the watcher's last failed read, if it failed."""
+    def _no_arrival(self, operation: tuple[str, str] | None = None) -> str:
+        """Why a VM was not seen arriving: its batch operation's last failed attempt, or the
+        watcher's last failed read, if it failed."""
+        failed = self.batch.attempt_errors.get(operation[1]) if self.batch and operation else None
+        if failed is not None:
+            return f"timed out; the last attempt failed: {failed}"
         error = self.watcher.last_error
         if error is None:
             return "timed out"
