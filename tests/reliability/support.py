@@ -129,8 +129,11 @@ def kill_after_requests(sandbox: Sandbox, child: Child, requests: int, jitter: f
     start = len(log)
     deadline = time.monotonic() + 120
     while len(log) - start < requests and time.monotonic() < deadline:
-        if child.zygote.call({"op": "wait", "pid": child.pid, "timeout": 0})["code"] is not None:
-            break
+        code = child.zygote.call({"op": "wait", "pid": child.pid, "timeout": 0})["code"]
+        if code is not None:
+            # The zygote has reaped it: killing that pid now would fail (or hit another process).
+            child.code = int(code)
+            return len(log) - start
         time.sleep(0.002)
     time.sleep(jitter)
     child.kill()
