@@ -32,6 +32,8 @@ CORE = ("dc01", "sql01")
 def lab(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", PASSWORD)
     monkeypatch.setenv("AZLAB_LOCK_DIR", str(tmp_path / "locks"))
+    # Per-VM actions: the race is timed on the tick's stop of sql01.
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "off")
     assert main(["apply", str(LYNC), "--yes"]) == 0
     sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.3))
     return load_plan(LYNC, env={"LAB_ADMIN_PASSWORD": PASSWORD}).plan
@@ -61,7 +63,9 @@ async def race(
 
     async def up() -> ticking.TickReport:
         await asyncio.sleep(max(stagger, 0))
+        give_up = asyncio.get_running_loop().time() + 15
         while sandbox is not None and not tick_stopping_sql01(sandbox):
+            assert asyncio.get_running_loop().time() < give_up, "the tick never stopped sql01"
             await asyncio.sleep(0.002)
         return await ticking.tick_plan(
             plan, target, evening, up_wants, {}, command="up", deadline_seconds=60
@@ -94,6 +98,7 @@ def test_up_racing_a_tick_stop_leaves_the_group_whole(sandbox: Sandbox, lab: Any
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1800)
 def test_soak_up_racing_a_tick_stop_leaves_the_group_whole(sandbox: Sandbox, lab: Any) -> None:
     endings = [one_race(sandbox, lab, seed) for seed in range(SOAK_RUNS)]
     print(

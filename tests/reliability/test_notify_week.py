@@ -38,6 +38,7 @@ def card_title(body: Any) -> str:
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1800)
 def test_a_week_of_ticks_with_notifications(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
