@@ -31,6 +31,8 @@ def lab(
 ) -> Path:
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
     monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
+    # Per-VM actions, whose failures carry Azure's error code in their detail.
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "off")
     monkeypatch.setenv("TEAMS_URL", receiver.url("teams"))
     monkeypatch.setenv("SLACK_URL", receiver.url("slack"))
     monkeypatch.setenv("DEAD_URL", f"http://127.0.0.1:{free_port()}/dead?sig=s3cr3t-key")
