@@ -25,6 +25,8 @@ from azure.core.exceptions import ResourceExistsError
 
 from azlab.azure.session import AzureSession
 from azlab.errors import UsageError
+from azlab.money.gate import budget_stopped
+from azlab.money.record import Recorder
 from azlab.plan.model import Plan
 from azlab.power.hold import hold
 from azlab.power.lease import lock_directory, open_lease_container
@@ -161,6 +163,12 @@ async def redeem(
     snooze = verify(key, token, now)
     if snooze.plan != plan.name or snooze.group not in {g.name for g in plan.groups}:
         raise SnoozeRefused(f"this snooze link is for {snooze.plan}/{snooze.group}, not this plan")
+    if await budget_stopped(Recorder(plan, "snooze"), session, now):
+        # A link is a hold without a person at a terminal: it never gets past the budget.
+        raise SnoozeRefused(
+            f"the budget of {plan.name} has stopped the lab for {now:%Y-%m}: "
+            "`azlab hold --over-budget` or `azlab budget release` can keep it running"
+        )
     if not await _claim(session, plan, snooze.nonce):
         raise SnoozeRefused(f"this snooze link for group {snooze.group} was already used")
     until = hold_until(plan, snooze.group, snooze.length, now)

@@ -115,3 +115,24 @@ def test_tonight_holds_until_the_next_start() -> None:
     evening = datetime.fromisoformat("2026-11-23T17:50:00-08:00")
     until = hold_until(plan, "core", "tonight", evening.astimezone(timezone.utc))
     assert until == datetime.fromisoformat("2026-11-24T08:00:00-08:00")
+
+
+def test_a_link_never_holds_past_a_budget_stop(
+    applied: None, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from azlab.money.ledger import Entry, FileStore
+
+    now = datetime.now(timezone.utc)
+    store = FileStore(os.environ["AZLAB_LEDGER_DIR"], "lynclab")
+    asyncio.run(store.append(now.strftime("%Y-%m"), [Entry(now, "budget", "budget-stop")]))
+    token = new_token(KEY.encode(), "lynclab", "core", "1h", now + timedelta(hours=2))
+    status, text = call(f"{BASE}?t={token}")
+    assert status == 403 and "budget" in text
+    assert held_tags(sandbox)["dc01"] is None
+    # Released, the same link holds: the refusal did not use it up.
+    asyncio.run(store.append(now.strftime("%Y-%m"), [Entry(now, "budget", "budget-release")]))
+    status, text = call(f"{BASE}?t={token}")
+    assert status == 200, text
+    assert held_tags(sandbox)["dc01"] is not None
