@@ -189,8 +189,8 @@ class AzureSession:
             # total a little above its default rides out a throttled burst. Its default of
             # three retries of a 5xx lost about one request in 600 when a fifth of answers
             # failed (an apply of a few hundred requests then failed one run in three);
-            # six make that one in 80,000, and wait at most about 50 s in all.
-            core.AsyncRetryPolicy(retry_total=8, retry_status=6),
+            # six make that one in 80,000; each wait capped at 10 s, about 31 s in all.
+            core.AsyncRetryPolicy(retry_total=8, retry_status=6, retry_backoff_max=10),
             RenewingChallengePolicy(self.credential, SCOPE),
             core.SensitiveHeaderCleanupPolicy(),
         ]

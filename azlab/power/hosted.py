@@ -70,6 +70,12 @@ def run_tick(now: datetime | None = None, env: dict[str, str] | None = None) -> 
         "skipped": report.skipped,
         "evicted": report.evicted,
         "actions_sent": report.actions_sent,
+        "batch": {
+            "used": report.batch,
+            "execute_requests": report.batch_requests,
+            "status_requests": report.status_requests,
+            "fallbacks": report.fallbacks,
+        },
     }
 
 

@@ -139,6 +139,7 @@ def _action_steps(plans: str) -> list[tuple[str, dict[str, str]]]:
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_the_plan_check_workflow_and_rehearse_json_never_print_the_secret(
     corpus: list[Case], tmp_path: Path
 ) -> None:

@@ -73,6 +73,7 @@ def test_soak_tick_acts_on_the_healthy_region_and_catches_up_after_the_outage(
     tick_through_an_outage(lab, capsys, figures, "soak outage tick")
 
 
+@pytest.mark.soak
 def test_tick_when_the_region_times_out_instead(
     lab: Sandbox, capsys: pytest.CaptureFixture[str], figures: Figures
 ) -> None:

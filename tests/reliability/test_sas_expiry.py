@@ -181,6 +181,7 @@ def test_a_disk_export_that_expires_is_granted_again(
     figures.add("disk copy, 2 s access", seconds=done["seconds"], grants=len(grants))
 
 
+@pytest.mark.soak
 def test_a_migrate_whose_disk_access_expires_part_way_is_granted_again(
     storage: Sandbox,
     clients: Clients,
