@@ -25,14 +25,12 @@ from azlab.cli.common import (
 from azlab.cli.main import app
 from azlab.cli.money import budget_data, budget_line
 from azlab.errors import UsageError
-from azlab.money.gate import TickMoney, budget_stopped
-from azlab.money.record import Recorder
+from azlab.money.gate import TickMoney
 from azlab.plan.durations import parse_duration
 from azlab.plan.model import Plan
 from azlab.power import tick as ticking
 from azlab.power.enforce import Result
-from azlab.power.hold import hold
-from azlab.power.lease import group_leases
+from azlab.power.hold import hold_within_budget
 from azlab.power.queue import enqueue_tick
 from azlab.power.worker import Disposal, Worker, shifted_clock
 from azlab.power_state import PowerState
@@ -405,19 +403,18 @@ def hold_command(
     groups = {g.name for g, vm in plan.all_vms() if vm.name in names}
 
     async def work() -> None:
-        async with (
-            AzureSession(target_for(plan, subscription)) as session,
-            group_leases(session, plan, groups, command="hold", wait=wait),
-        ):
-            ledger = Recorder(plan, "hold")
-            if not over_budget and await budget_stopped(ledger, session, now):
-                raise UsageError(
-                    f"the budget of {plan_file} has stopped the lab for {now:%Y-%m}: a hold "
-                    "would let its VMs run and spend past it",
-                    hint="pass --over-budget to hold anyway, or `azlab budget release`",
-                )
-            states = await hold(session, plan.resource_group, plan.name, names, until)
-            await ledger.record(session, now, {n: s.power for n, s in states.items()}, {})
+        async with AzureSession(target_for(plan, subscription)) as session:
+            await hold_within_budget(
+                session,
+                plan,
+                groups,
+                names,
+                until,
+                now,
+                command="hold",
+                wait=wait,
+                over_budget=over_budget,
+            )
 
     run_async(work)
     console().print(f"Held {', '.join(names)} until {until}.")

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tzlocal.windows_tz import win_tz
-
 from azlab.azure.observe import last_segment
+from azlab.resources.shutdown import iana_zone
 
 SHUTDOWN_PREFIX = "shutdown-computevm-"
 SEQUENCE_TAGS = ("sequencestart", "sequencestop")
@@ -58,19 +57,12 @@ def read_shutdowns(schedules: Iterable[Mapping[str, Any]]) -> ShutdownReading:
             notes.append(f"{name}: disabled, so nothing of it is in the plan")
             continue
         time = str(p.get("dailyRecurrence", {}).get("time", ""))
-        zone = _iana(str(p.get("timeZoneId", "UTC")))
+        zone = iana_zone(str(p.get("timeZoneId", "UTC")))
         if not re.fullmatch(r"\d{4}", time) or zone is None:
             notes.append(f"{name}: time {time!r} in zone {p.get('timeZoneId')!r} not understood")
             continue
         by_vm[target.lower()] = Shutdown(name, f"{time[:2]}:{time[2:]}", zone)
     return ShutdownReading(by_vm, tuple(notes))
-
-
-def _iana(windows_id: str) -> str | None:
-    """The IANA name of a Windows zone id (CLDR's table, as the failsafe's desired side)."""
-    if windows_id.strip().upper() == "UTC":
-        return "Etc/UTC"
-    return windows_id if "/" in windows_id else win_tz.get(windows_id.strip())
 
 
 def plan_schedule(shutdown: Shutdown) -> dict[str, Any]:

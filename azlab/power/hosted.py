@@ -115,6 +115,7 @@ def run_snooze(
     token: str, now: datetime | None = None, env: dict[str, str] | None = None
 ) -> tuple[int, dict[str, Any]]:
     """Redeem a snooze link (the HTTP trigger's half): (HTTP status, answer)."""
+    from azlab.power.hold import BudgetStopsHold
     from azlab.power.snooze import SnoozeRefused, redeem, snooze_key
 
     env = dict(os.environ) if env is None else env
@@ -134,5 +135,5 @@ def run_snooze(
 
     try:
         return asyncio.run(work())
-    except SnoozeRefused as exc:
+    except (SnoozeRefused, BudgetStopsHold) as exc:
         return 403, {"ok": False, "error": exc.message}

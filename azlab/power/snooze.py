@@ -25,10 +25,8 @@ from azure.core.exceptions import ResourceExistsError
 
 from azlab.azure.session import AzureSession
 from azlab.errors import UsageError
-from azlab.money.gate import budget_stopped
-from azlab.money.record import Recorder
 from azlab.plan.model import Plan
-from azlab.power.hold import hold
+from azlab.power.hold import hold_within_budget
 from azlab.power.lease import lock_directory, open_lease_container
 from azlab.schedule.forecast import next_transitions
 from azlab.schedule.model import from_plan
@@ -158,21 +156,26 @@ async def redeem(
     session: AzureSession, plan: Plan, key: bytes, token: str, now: datetime
 ) -> tuple[Snooze, datetime, list[str]]:
     """Hold the link's group as `azlab hold` does; returns the snooze, until, and the VMs."""
-    from azlab.power.lease import group_leases
-
     snooze = verify(key, token, now)
     if snooze.plan != plan.name or snooze.group not in {g.name for g in plan.groups}:
         raise SnoozeRefused(f"this snooze link is for {snooze.plan}/{snooze.group}, not this plan")
-    if await budget_stopped(Recorder(plan, "snooze"), session, now):
-        # A link is a hold without a person at a terminal: it never gets past the budget.
-        raise SnoozeRefused(
-            f"the budget of {plan.name} has stopped the lab for {now:%Y-%m}: "
-            "`azlab hold --over-budget` or `azlab budget release` can keep it running"
-        )
-    if not await _claim(session, plan, snooze.nonce):
-        raise SnoozeRefused(f"this snooze link for group {snooze.group} was already used")
+
+    async def claim() -> None:
+        if not await _claim(session, plan, snooze.nonce):
+            raise SnoozeRefused(f"this snooze link for group {snooze.group} was already used")
+
     until = hold_until(plan, snooze.group, snooze.length, now)
     names = [vm.name for g in plan.groups if g.name == snooze.group for vm in g.vms]
-    async with group_leases(session, plan, [snooze.group], command="snooze", wait=60):
-        await hold(session, plan.resource_group, plan.name, names, hold_value(until))
+    # A link is a hold without a person at a terminal: it never gets past the budget.
+    await hold_within_budget(
+        session,
+        plan,
+        [snooze.group],
+        names,
+        hold_value(until),
+        now,
+        command="snooze",
+        wait=60,
+        claim=claim,
+    )
     return snooze, until, names

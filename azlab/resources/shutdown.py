@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict, cast
 
-from tzlocal.windows_tz import tz_win
+from tzlocal.windows_tz import tz_win, win_tz
 
 from azlab.azure.observe import last_segment
 from azlab.azure.session import AzureSession
@@ -43,6 +43,13 @@ def windows_zone(iana: str | None) -> str:
     if not iana:
         return "UTC"
     return tz_win.get(iana, "UTC")
+
+
+def iana_zone(windows_id: str) -> str | None:
+    """The IANA zone of a Windows zone id as a schedule reads it back; None when unknown."""
+    if windows_id.strip().upper() == "UTC":
+        return "Etc/UTC"
+    return windows_id if "/" in windows_id else win_tz.get(windows_id.strip())
 
 
 def desired(

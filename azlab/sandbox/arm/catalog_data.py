@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from azlab.sandbox.arm.regions import REGIONS as ALL_REGIONS
+
 
 @dataclass(frozen=True)
 class Size:
@@ -71,30 +73,9 @@ DISK_SKUS = {
     "PremiumV2_LRS": ("Premium", 1, 65536),
 }
 
-# Regions with the catalog; the same names the sandbox's location list uses.
-REGIONS = (
-    "eastus",
-    "eastus2",
-    "centralus",
-    "northcentralus",
-    "southcentralus",
-    "westus",
-    "westus2",
-    "westus3",
-    "canadacentral",
-    "northeurope",
-    "westeurope",
-    "uksouth",
-    "ukwest",
-    "francecentral",
-    "germanywestcentral",
-    "swedencentral",
-    "australiaeast",
-    "southeastasia",
-    "japaneast",
-    "centralindia",
-)
-NO_ZONES = frozenset({"northcentralus", "westus", "ukwest"})
+# Regions with the catalog, and those without availability zones, from the location list.
+REGIONS = tuple(region.name for region in ALL_REGIONS if region.catalog)
+NO_ZONES = frozenset(region.name for region in ALL_REGIONS if not region.zones)
 
 
 @dataclass(frozen=True)

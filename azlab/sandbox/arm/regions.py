@@ -17,6 +17,8 @@ class Region:
     longitude: str
     paired: str
     zones: bool = True
+    # Whether the sandbox's catalog (VM sizes, disk SKUs) offers this region.
+    catalog: bool = True
 
     def as_location(self, subscription: str) -> Json:
         base = f"/subscriptions/{subscription}/locations"
@@ -70,6 +72,7 @@ REGIONS = (
         "-110.234",
         "westus2",
         zones=False,
+        catalog=False,
     ),
     Region("westus", "West US", "US", "California", "37.783", "-122.417", "eastus", zones=False),
     Region("westus2", "West US 2", "US", "Washington", "47.233", "-119.852", "westcentralus"),
@@ -86,6 +89,7 @@ REGIONS = (
         "-71.217",
         "canadacentral",
         zones=False,
+        catalog=False,
     ),
     Region(
         "brazilsouth",
@@ -95,6 +99,7 @@ REGIONS = (
         "-23.55",
         "-46.633",
         "southcentralus",
+        catalog=False,
     ),
     Region("northeurope", "North Europe", "Europe", "Ireland", "53.3478", "-6.2597", "westeurope"),
     Region("westeurope", "West Europe", "Europe", "Netherlands", "52.3667", "4.9", "northeurope"),
@@ -121,9 +126,17 @@ REGIONS = (
         "47.451542",
         "8.564572",
         "switzerlandwest",
+        catalog=False,
     ),
     Region(
-        "eastasia", "East Asia", "Asia Pacific", "Hong Kong", "22.267", "114.188", "southeastasia"
+        "eastasia",
+        "East Asia",
+        "Asia Pacific",
+        "Hong Kong",
+        "22.267",
+        "114.188",
+        "southeastasia",
+        catalog=False,
     ),
     Region(
         "southeastasia",
@@ -138,7 +151,14 @@ REGIONS = (
         "japaneast", "Japan East", "Asia Pacific", "Tokyo, Saitama", "35.68", "139.77", "japanwest"
     ),
     Region(
-        "koreacentral", "Korea Central", "Asia Pacific", "Seoul", "37.5665", "126.978", "koreasouth"
+        "koreacentral",
+        "Korea Central",
+        "Asia Pacific",
+        "Seoul",
+        "37.5665",
+        "126.978",
+        "koreasouth",
+        catalog=False,
     ),
     Region(
         "australiaeast",
@@ -160,8 +180,18 @@ REGIONS = (
         "-25.73134",
         "28.21837",
         "southafricawest",
+        catalog=False,
     ),
-    Region("uaenorth", "UAE North", "Middle East", "Dubai", "25.266666", "55.316666", "uaecentral"),
+    Region(
+        "uaenorth",
+        "UAE North",
+        "Middle East",
+        "Dubai",
+        "25.266666",
+        "55.316666",
+        "uaecentral",
+        catalog=False,
+    ),
 )
 
 
