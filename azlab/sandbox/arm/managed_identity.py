@@ -14,16 +14,17 @@ import secrets
 
 from aiohttp import web
 
-from azlab.sandbox.arm.directory import IDENTITY_CLIENT_ID, IDENTITY_OBJECT_ID, SUBSCRIPTION
+from azlab.sandbox.arm.directory import (
+    IDENTITY_CLIENT_ID,
+    IDENTITY_OBJECT_ID,
+    IDENTITY_RESOURCE_ID,
+)
 from azlab.sandbox.arm.tokens import TokenIssuer
 
 PATH = "/msi/token"
 API_VERSIONS = ("2019-08-01",)
 LIFETIME = 24 * 3600  # as long as App Service's managed identity tokens last
-RESOURCE_ID = (
-    f"/subscriptions/{SUBSCRIPTION}/resourcegroups/azlab-sandbox"
-    "/providers/Microsoft.Web/sites/azlab-sandbox"
-)
+RESOURCE_ID = IDENTITY_RESOURCE_ID
 
 
 def _refuse(status: int, message: str) -> web.Response:

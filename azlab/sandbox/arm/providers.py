@@ -81,6 +81,17 @@ SCHEDULE = ("2025-05-01", "2024-10-01", "2024-08-15-preview", "2024-06-01-previe
 # sandbox has regions where a client must do without it.
 SCHEDULE_ABSENT = ("ukwest", "westcentralus")
 
+WEB = (
+    "2025-05-01",
+    "2025-03-01",
+    "2024-11-01",
+    "2024-04-01",
+    "2023-12-01",
+    "2023-01-01",
+    "2022-09-01",
+    "2022-03-01",
+)
+
 RESOURCES = (
     "2025-04-01",
     "2025-03-01",
@@ -170,6 +181,14 @@ NAMESPACES: dict[str, tuple[ResourceType, ...]] = {
     "Microsoft.ComputeSchedule": (
         ResourceType("locations", SCHEDULE, absent=SCHEDULE_ABSENT),
         ResourceType("operations", SCHEDULE, regional=False),
+    ),
+    "Microsoft.Web": (
+        ResourceType("serverfarms", WEB, tracked=True),
+        ResourceType("sites", WEB, tracked=True),
+        ResourceType("sites/config", WEB),
+        ResourceType("sites/extensions", WEB),
+        ResourceType("locations", WEB, regional=False),
+        ResourceType("operations", WEB, regional=False),
     ),
     "Microsoft.Resources": (
         ResourceType("resourceGroups", RESOURCES, tracked=True),

@@ -31,6 +31,7 @@ from azlab.sandbox.arm.generic import GenericResources
 from azlab.sandbox.arm.network import Network
 from azlab.sandbox.arm.operations import Operations
 from azlab.sandbox.arm.outage import Outages
+from azlab.sandbox.arm.principals import Principals
 from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
@@ -40,6 +41,8 @@ from azlab.sandbox.arm.subscriptions import Subscriptions
 from azlab.sandbox.arm.tags import Tags
 from azlab.sandbox.arm.throttle import Throttle
 from azlab.sandbox.arm.tokens import TokenIssuer
+from azlab.sandbox.arm.web import Web
+from azlab.sandbox.arm.web_scm import ScmEndpoint, serves_scm
 from azlab.sandbox.settings import Settings, throttle_scale
 
 CONTROL = "/_sandbox"
@@ -99,6 +102,10 @@ class ArmEmulator:
         self.compute = Compute(self.state, self.backend)
         schedules = Schedules(self.state, self.compute.vms)
         self.schedule = ComputeSchedule(self.state, self.compute)
+        # Managed identities (the sandbox's own and each resource's) and what they may do.
+        self.principals = Principals(self.state)
+        self.web = Web(self.state, self.principals)
+        self.scm = ScmEndpoint(self.web.sites, self._authorize, self.state.now)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
             Tags(self.state),
@@ -110,6 +117,7 @@ class ArmEmulator:
             self.compute,
             DevTestLab(self.state, schedules),
             self.schedule,
+            self.web,
             Subscriptions(self.state),
             Providers(self.state),
             GenericResources(self.state),
@@ -177,6 +185,21 @@ class ArmEmulator:
         path = request.path
         if path.startswith(CONTROL + "/"):
             return await self.control(request)
+        if serves_scm(path):
+            answer = await self.scm.handle(request, base_url(request))
+            self.log.append(
+                LoggedRequest(
+                    request.method,
+                    path,
+                    answer.status,
+                    self.state.now(),
+                    "scm",
+                    time.monotonic() - started,
+                    request.query_string,
+                )
+            )
+            answer.headers["x-ms-request-id"] = request_id
+            return answer
         op = ""
         try:
             if self.settings.latency:
@@ -279,6 +302,10 @@ class ArmEmulator:
         if request.method not in ("GET", "HEAD") and self.data_file is not None:
             self._save_soon()
         return reply, op
+
+    def _authorize(self, request: web.Request, action: str, scope: str) -> None:
+        """Whether the caller may perform `action` on `scope`; raises ARM's refusal if not."""
+        authenticate(self.tokens, request.headers.get("Authorization", ""), base_url(request))
 
     def _public(
         self, request: web.Request, route: Route, params: dict[str, str]
