@@ -127,6 +127,9 @@ class PowerRun:
             if vm not in todo:
                 self.results[vm.lower()] = VmResult(vm, step.group, step.want, Result.ALREADY)
         attempts = dict.fromkeys(todo, 0)
+        # The error code of each VM's last failed attempt, so a retry still going at the
+        # deadline is reported with it, not as a bare time-out.
+        failures: dict[str, str] = {}
         while todo:
             errors, followed = await self._send_wave(step, todo)
             for vm in todo:
@@ -147,9 +150,10 @@ class PowerRun:
                         vm, step.group, step.want, Result.DONE, attempts[vm]
                     )
                     continue
-                why, again = self._no_arrival(followed.get(vm)), False
+                why, again = self._no_arrival(followed.get(vm), failures.get(vm)), False
                 if state is not None and state.failed_code:
                     why, again = state.failed_code, True
+                    failures[vm] = state.failed_code
                 elif state is not None and _elsewhere(state, step.want):
                     why, again = f"another operation left it {state.power}", True
                 room = self.deadline - time.monotonic()
@@ -257,10 +261,13 @@ class PowerRun:
         await asyncio.gather(*([listed()] if per_vm else []), *([tracked()] if followed else []))
         return states
 
-    def _no_arrival(self, operation: tuple[str, str] | None = None) -> str:
-        """Why a VM was not seen arriving: its batch operation's last failed attempt, or the
-        watcher's last failed read, if it failed."""
+    def _no_arrival(
+        self, operation: tuple[str, str] | None = None, earlier: str | None = None
+    ) -> str:
+        """Why a VM was not seen arriving: its batch operation's last failed attempt (or the
+        code an earlier attempt of this run failed with), or the watcher's last failed read."""
         failed = self.batch.attempt_errors.get(operation[1]) if self.batch and operation else None
+        failed = failed or earlier
         if failed is not None:
             return f"timed out; the last attempt failed: {failed}"
         error = self.watcher.last_error

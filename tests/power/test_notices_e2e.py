@@ -31,8 +31,8 @@ def lab(
 ) -> Path:
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
     monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
-    # Per-VM actions, whose failures carry Azure's error code in their detail.
-    monkeypatch.setenv("AZLAB_BATCH_POWER", "off")
+    # Through the batch API (the default): its operations' failures carry Azure's code too.
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "on")
     monkeypatch.setenv("TEAMS_URL", receiver.url("teams"))
     monkeypatch.setenv("SLACK_URL", receiver.url("slack"))
     monkeypatch.setenv("DEAD_URL", f"http://127.0.0.1:{free_port()}/dead?sig=s3cr3t-key")
@@ -113,8 +113,10 @@ def test_a_failed_start_is_told_with_azures_code(
         Settings(page_size=5, op_time=0.1).with_changes({"faults": "allocation=sql01"})
     )
     tuesday = MONDAY + timedelta(days=1, hours=8, minutes=5)
-    code, _ = tick(lab, tuesday, capsys, "--deadline", "2s")
-    assert code == 1
+    code, report = tick(lab, tuesday, capsys, "--deadline", "2s")
+    assert code == 1 and report["batch"]["used"] and not report["batch"]["fallbacks"]
+    (sql01,) = [v for v in report["vms"] if v["vm"] == "sql01"]
+    assert sql01["result"] == "failed" and "AllocationFailed" in sql01["detail"]
     (failure,) = receiver.bodies("slack")
     assert (
         failure["blocks"][0]["text"]["text"] == "sql01 failed to become running (AllocationFailed)"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from azlab.azure.session import AzureSession, Target
 from azlab.cli.main import main
+from azlab.plan import load_plan
+from azlab.power import tick as ticking
 from azlab.rehearse.observe import power_actions
 from azlab.sandbox.pytest_plugin import Clients
 from azlab.sandbox.runner import Sandbox
@@ -122,3 +127,40 @@ def test_the_batch_path_turns_off(
     lab.emulator.log.clear()
     assert main(["down", str(LYNC), "lync", "--batch"]) == 0
     assert per_vm_posts(lab) == [] and len(batch_requests(lab)) >= 2
+
+
+async def start_core(deadline: float) -> dict[str, Any]:
+    plan = load_plan(LYNC, require_env=True).plan
+    at = datetime.fromisoformat(MORNING)
+    wants = ticking.manual_wants(plan, ["core"], "running")
+    async with AzureSession(Target.from_env(plan.subscription)) as session:
+        report = await ticking.enforce(
+            session,
+            plan,
+            wants,
+            {},
+            at,
+            deadline_seconds=deadline,
+            poll_interval=0.05,
+            retry_delay=0.1,
+            batch=True,
+        )
+    return {r.vm: r for r in report.results.values()}
+
+
+def test_a_start_still_retrying_at_the_deadline_keeps_azures_code(
+    lab: Sandbox, clients: Clients
+) -> None:
+    assert main(["down", str(LYNC), "core", "lync"]) == 0
+    clients.compute.virtual_machines.begin_start("rg-lynclab-wus2", "dc01").result()
+    # sql01's operation fails three times (the request's retry policy: two retries), 0.6 s
+    # each attempt and each pause: Failed at 3 s. The tick sends it again at about 3.2 s;
+    # that operation's first attempt fails at 3.8 s, after the deadline of 3.5 s.
+    lab.emulator.apply_settings(
+        Settings(page_size=5, op_time=0.6).with_changes({"faults": "allocation=sql01"})
+    )
+    results = asyncio.run(start_core(3.5))
+    sql01 = results["sql01"]
+    assert sql01.result == "failed"
+    assert "AllocationFailed" in sql01.detail, sql01
+    assert results["dc01"].result == "already"
