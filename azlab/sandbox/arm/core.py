@@ -127,6 +127,9 @@ class State:
         self._seq = itertools.count()
         # Run after every settle: what happens at a time of day (a schedule that fires).
         self.tickers: list[Callable[[], None]] = []
+        # Told of each resource deleted (a group's resources one by one, then the group):
+        # what hangs on a resource without being under its id (role assignments) goes too.
+        self.deleted: list[Callable[[Json], None]] = []
 
     # clock
     def now(self) -> float:
@@ -157,7 +160,11 @@ class State:
 
     def delete(self, resource_id: str) -> Json | None:
         self.private.pop(id_key(resource_id), None)
-        return self.resources.pop(id_key(resource_id), None)
+        gone = self.resources.pop(id_key(resource_id), None)
+        if gone is not None:
+            for listener in self.deleted:
+                listener(gone)
+        return gone
 
     def extra(self, resource_id: str) -> Json:
         return self.private.setdefault(id_key(resource_id), {})

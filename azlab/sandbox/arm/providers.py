@@ -92,6 +92,19 @@ WEB = (
     "2022-03-01",
 )
 
+AUTHORIZATION = (
+    "2022-05-01-preview",
+    "2022-04-01",
+    "2022-01-01-preview",
+    "2021-03-01-preview",
+    "2020-10-01-preview",
+    "2020-04-01-preview",
+    "2018-09-01-preview",
+    "2018-07-01",
+    "2018-01-01-preview",
+    "2015-07-01",
+)
+
 RESOURCES = (
     "2025-04-01",
     "2025-03-01",
@@ -189,6 +202,11 @@ NAMESPACES: dict[str, tuple[ResourceType, ...]] = {
         ResourceType("sites/extensions", WEB),
         ResourceType("locations", WEB, regional=False),
         ResourceType("operations", WEB, regional=False),
+    ),
+    "Microsoft.Authorization": (
+        ResourceType("roleDefinitions", AUTHORIZATION, regional=False),
+        ResourceType("roleAssignments", AUTHORIZATION, regional=False),
+        ResourceType("operations", AUTHORIZATION, regional=False),
     ),
     "Microsoft.Resources": (
         ResourceType("resourceGroups", RESOURCES, tracked=True),

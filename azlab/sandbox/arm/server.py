@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from azlab.sandbox.arm import metadata, retail_prices
+from azlab.sandbox.arm.authorization import Authorization
 from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
@@ -104,10 +105,12 @@ class ArmEmulator:
         self.schedule = ComputeSchedule(self.state, self.compute)
         # Managed identities (the sandbox's own and each resource's) and what they may do.
         self.principals = Principals(self.state)
+        self.authorization = Authorization(self.state, self.principals)
         self.web = Web(self.state, self.principals)
         self.scm = ScmEndpoint(self.web.sites, self._authorize, self.state.now)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
+            self.authorization,
             Tags(self.state),
             ResourceGroups(self.state),
             Catalog(),

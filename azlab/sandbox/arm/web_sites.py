@@ -86,6 +86,7 @@ class Sites:
         self.state = state
         self.principals = principals
         self._observers: list[SiteObserver] = []
+        state.deleted.append(self._gone)
 
     # what the rest of the sandbox reads
     def subscribe(self, observer: SiteObserver) -> None:
@@ -262,13 +263,13 @@ class Sites:
         self._tell(resource_id, "settings")
 
     def delete(self, resource_id: str) -> bool:
-        site = self.state.get(resource_id)
-        if site is None:
-            return False
-        self.principals.forget_resource(resource_id)
-        self.state.delete(resource_id)
-        self._tell(str(site["id"]), "deleted")
-        return True
+        return self.state.delete(resource_id) is not None
+
+    def _gone(self, resource: Json) -> None:
+        # A site deleted by itself or with its resource group: its identity ends with it.
+        if resource.get("type") == SITE_TYPE:
+            self.principals.forget_resource(str(resource["id"]))
+            self._tell(str(resource["id"]), "deleted")
 
     # deployments (the scm side)
     def deployments(self, resource_id: str) -> list[Json]:
