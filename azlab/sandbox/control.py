@@ -61,6 +61,17 @@ class SandboxControl:
         result: list[str] = self.call("evict", {"vm": vm})["evicted"]
         return result
 
+    def script_results(self, vm: str, *results: dict[str, Any], name: str = "") -> None:
+        """What the next scripts run on `vm` through Run Command do, in turn (the last repeats):
+        each `{"exit_code", "output", "error", "seconds", "hangs"}`; `name` narrows it to one
+        managed run command (or the action's commandId)."""
+        self.call("run-commands", {"vm": vm, "name": name, "results": list(results) or [{}]})
+
+    def script_runs(self) -> list[dict[str, Any]]:
+        """Every script run so far: vm, name, script, at (sandbox clock) and its result."""
+        runs: list[dict[str, Any]] = self.call("run-commands")["runs"]
+        return runs
+
     def snapshot(self) -> dict[str, Any]:
         result: dict[str, Any] = self.call("snapshot")
         return result

@@ -14,7 +14,8 @@ from azlab.sandbox.credential import SandboxCredential
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 
-TEST_SETTINGS = Settings(page_size=5)
+# The guest agent is Ready as soon as its VM runs: the tests of the health gate set a delay.
+TEST_SETTINGS = Settings(page_size=5, agent_ready_after=0.0)
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,7 @@ def sandbox(azlab_sandbox_session: Sandbox, monkeypatch: pytest.MonkeyPatch) -> 
     """The session's sandbox, empty, with test settings, and the environment pointing at it."""
     emulator = azlab_sandbox_session.emulator
     emulator.state.reset()
+    emulator.run_commands.results.reset()
     emulator.log.clear()
     emulator.apply_settings(TEST_SETTINGS)
     for name, value in azlab_sandbox_session.env().items():

@@ -131,6 +131,10 @@ class Settings:
     page_size: int = 100
     throttle: str = "off"  # off | azure | xN (Azure's limits scaled by N)
     token_lifetime: float = 0.0  # seconds the tokens it issues last at most; 0: a day
+    # The guest agent reports Ready this long (sandbox clock) after its VM reaches running,
+    # and never on the VMs named in `agent_never` (lower case).
+    agent_ready_after: float = 3.0
+    agent_never: frozenset[str] = frozenset()
     faults: Faults = field(default_factory=Faults)
     storage: GatewaySettings = field(default_factory=GatewaySettings)
 
@@ -148,6 +152,10 @@ class Settings:
                 updated = replace(updated, throttle=str(value))
             elif key == "token_lifetime":
                 updated = replace(updated, token_lifetime=max(0.0, parse_seconds(value)))
+            elif key == "agent_ready_after":
+                updated = replace(updated, agent_ready_after=max(0.0, parse_seconds(value)))
+            elif key == "agent_never":
+                updated = replace(updated, agent_never=_names(value))
             elif key == "faults":
                 faults = parse_faults(value) if isinstance(value, str) else Faults.from_dict(value)
                 updated = replace(updated, faults=faults)
@@ -164,9 +172,22 @@ class Settings:
             "page_size": self.page_size,
             "throttle": self.throttle,
             "token_lifetime": self.token_lifetime,
+            "agent_ready_after": self.agent_ready_after,
+            "agent_never": sorted(self.agent_never),
             "faults": self.faults.as_dict(),
             **self.storage.as_dict(),
         }
+
+
+def _names(value: object) -> frozenset[str]:
+    """VM names as `dc01|sql01` or a list, lower-cased."""
+    if isinstance(value, str):
+        items: list[object] = list(value.split("|"))
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:
+        raise UsageError(f"agent_never {value!r}: name VMs as dc01|sql01 or a list")
+    return frozenset(str(v).strip().lower() for v in items if str(v).strip())
 
 
 def throttle_scale(mode: str) -> float | None:

@@ -6,12 +6,9 @@ times are sandbox times, written as ARM writes them (ISO 8601).
 
 from __future__ import annotations
 
-from typing import Any
-
+from azlab.sandbox.arm.compute_agent import agent_view
 from azlab.sandbox.arm.compute_model import DISPLAY, status
 from azlab.sandbox.arm.core import Json, iso_time
-
-VM_AGENT_VERSION = "2.7.41491.1102"
 
 
 def os_profile_out(os_profile: Json, name: str, os_type: str | None) -> Json:
@@ -55,11 +52,13 @@ def instance_view(
     since: float,
     now: float,
     generation: str,
+    agent_ready: bool = False,
     notes: tuple[Json, ...] = (),
 ) -> Json:
     """The instance view: statuses with their times, the guest agent, each disk, the OS.
 
-    `notes` are statuses after the power state: a hibernated or an evicted VM's."""
+    `agent_ready`: whether the guest agent reports Ready (`compute_agent.py`); `notes` are
+    statuses after the power state: a hibernated or an evicted VM's."""
     when = iso_time(since)
     if provisioning.startswith("failed"):
         prov = status(f"ProvisioningState/{provisioning}", "Provisioning failed", "Error")
@@ -68,25 +67,9 @@ def instance_view(
     storage = vm["properties"]["storageProfile"]
     disks = [storage["osDisk"], *storage.get("dataDisks", [])]
     running = power == "running"
-    agent: dict[str, Any] = {
-        "vmAgentVersion": VM_AGENT_VERSION if running else "Unknown",
-        "statuses": [
-            {
-                **(
-                    status("ProvisioningState/succeeded", "Ready")
-                    if running
-                    else status("ProvisioningState/Unavailable", "Not Ready", "Warning")
-                ),
-                "message": "GuestAgent is running and accepting new configurations."
-                if running
-                else "VM status blob is found but not yet populated.",
-                "time": iso_time(now),
-            }
-        ],
-    }
     view: Json = {
         "computerName": vm["properties"].get("osProfile", {}).get("computerName", vm["name"]),
-        "vmAgent": agent,
+        "vmAgent": agent_view(agent_ready, now),
         "disks": [
             {
                 "name": d["name"],

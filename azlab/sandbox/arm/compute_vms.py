@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+from azlab.sandbox.arm.compute_agent import agent_ready
 from azlab.sandbox.arm.compute_disks import Disks, disk_id, disk_json
 from azlab.sandbox.arm.compute_model import TRANSITIONS, image_os, status, validate_profile
 from azlab.sandbox.arm.compute_options import (
@@ -70,6 +71,7 @@ class VirtualMachines:
             since=float(extra.get("changed", now)),
             now=now,
             generation=str(generation),
+            agent_ready=agent_ready(vm["name"], extra, self.state.settings, now),
             notes=tuple(notes),
         )
 

@@ -25,6 +25,7 @@ from azlab.sandbox.arm.authorization import Authorization
 from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
+from azlab.sandbox.arm.compute_runcommand import RunCommands
 from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.devtestlab import DevTestLab
 from azlab.sandbox.arm.devtestlab_schedules import Schedules
@@ -108,6 +109,7 @@ class ArmEmulator:
         self.authorization = Authorization(self.state, self.principals)
         self.web = Web(self.state, self.principals)
         self.scm = ScmEndpoint(self.web.sites, self._authorize, self.state.now)
+        self.run_commands = RunCommands(self.state)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
             self.authorization,
@@ -118,6 +120,7 @@ class ArmEmulator:
             Network(self.state),
             Storage(self.state, self.backend),
             self.compute,
+            self.run_commands,
             DevTestLab(self.state, schedules),
             self.schedule,
             self.web,
@@ -348,6 +351,7 @@ class ArmEmulator:
         if action == "reset":
             self.state.reset()
             self.schedule.batch.reset()
+            self.run_commands.results.reset()
             self.log.clear()
             self.backend_reset()
             return web.json_response({"ok": True})
@@ -391,6 +395,9 @@ class ArmEmulator:
             evicted = self.compute.evict(str(body.get("vm", "")))
             self._save_soon()
             return web.json_response({"evicted": evicted})
+        if action == "run-commands":
+            # What scripts run through Run Command do, per VM; GET lists the runs so far.
+            return web.json_response(self.run_commands.control(request.method, body))
         if action == "health":
             return web.json_response({"ok": True})
         return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
