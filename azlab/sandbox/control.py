@@ -72,6 +72,18 @@ class SandboxControl:
         runs: list[dict[str, Any]] = self.call("run-commands")["runs"]
         return runs
 
+    def identity(self, principal_id: str) -> dict[str, str]:
+        """How to sign in as a managed identity the sandbox made (a Function app's, an
+        Automation account's): `endpoint` and `header` (IDENTITY_ENDPOINT, IDENTITY_HEADER
+        for it), with its `principalId`, `clientId` and `resourceId`."""
+        result: dict[str, str] = self.call(f"identities/{principal_id}")
+        return result
+
+    def identities(self) -> list[dict[str, str]]:
+        """Every identity the sandbox knows, its own first."""
+        result: list[dict[str, str]] = self.call("identities")["value"]
+        return result
+
     def snapshot(self) -> dict[str, Any]:
         result: dict[str, Any] = self.call("snapshot")
         return result

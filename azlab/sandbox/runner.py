@@ -21,7 +21,6 @@ from aiohttp import web
 from azlab.errors import SandboxError
 from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
 from azlab.sandbox.arm.managed_identity import PATH as IDENTITY_PATH
-from azlab.sandbox.arm.managed_identity import ManagedIdentity
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
@@ -68,7 +67,7 @@ class Sandbox:
         # The sandbox's CA with the public roots, for clients that take one bundle for
         # everything (the az CLI reads REQUESTS_CA_BUNDLE).
         self.ca_bundle = self.data_dir / "ca-bundle.pem"
-        self.identity = ManagedIdentity(self.emulator.tokens)
+        self.identity = self.emulator.identity
         self.identity_port = 0
         self._identity_runner: web.AppRunner | None = None
         self._runner: web.AppRunner | None = None
@@ -132,6 +131,7 @@ class Sandbox:
         )
         # Plain HTTP on loopback, as App Service serves its identity endpoint.
         self._identity_runner, self.identity_port = await listen(self.identity.app())
+        self.emulator.identity_endpoint = self.identity_endpoint
         if self.emulator.data_file is not None:
             self._saver = asyncio.get_running_loop().create_task(self._save_dirty())
 

@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import re
 
-from azlab.sandbox.arm.authorization_assignments import RoleAssignments
+from azlab.sandbox.arm.authorization_assignments import Grant, RoleAssignments
+from azlab.sandbox.arm.authorization_check import (
+    Asked,
+    granted,
+    has_any_below,
+    item_action,
+    refusal,
+    requested,
+)
 from azlab.sandbox.arm.authorization_definitions import RoleDefinitions
-from azlab.sandbox.arm.core import ArmError, Reply, Request, State, body_of, page
+from azlab.sandbox.arm.core import ArmError, Json, Reply, Request, State, body_of, page
 from azlab.sandbox.arm.principals import Principals
 from azlab.sandbox.arm.routes import Handler, Route
 
@@ -53,8 +61,58 @@ def _filter(req: Request) -> tuple[str, str] | None:
 class Authorization:
     def __init__(self, state: State, principals: Principals) -> None:
         self.state = state
+        self.principals = principals
         self.definitions = RoleDefinitions(state)
         self.assignments = RoleAssignments(state, self.definitions, principals)
+
+    # enforcement
+    def _grants(self, object_id: str) -> list[Grant]:
+        # A principal that no longer exists holds nothing, whatever assignments name it.
+        if self.principals.get(object_id) is None:
+            return []
+        return self.assignments.grants(object_id)
+
+    def _refusal(self, object_id: str, action: str, scope: str) -> ArmError:
+        principal = self.principals.get(object_id)
+        client = principal.client_id if principal is not None else object_id
+        return refusal(client, object_id, action, scope)
+
+    def enforce(self, object_id: str, method: str, path: str) -> Asked | None:
+        """Refuse a request the caller's roles do not allow (403 `AuthorizationFailed`).
+
+        The sandbox's own identity is never checked. Returns the request's `Asked`
+        when it is a list the caller may only see part of (filter it with `visible`).
+        """
+        principal = self.principals.get(object_id)
+        if principal is not None and principal.is_sandbox:
+            return None
+        asked = requested(method, path)
+        if asked is None:
+            return None
+        grants = self._grants(object_id)
+        if granted(grants, asked.action, asked.scope):
+            return None
+        if asked.listing and has_any_below(grants, asked.scope):
+            return asked  # as ARM lists: only what the caller may read
+        raise self._refusal(object_id, asked.action, asked.scope)
+
+    def visible(self, object_id: str, body: Json) -> Json:
+        """A list's page with only the items the caller may read."""
+        grants = self._grants(object_id)
+        items = [
+            item
+            for item in body.get("value") or []
+            if isinstance(item, dict) and granted(grants, item_action(item), str(item.get("id")))
+        ]
+        return {**body, "value": items}
+
+    def check(self, object_id: str, action: str, scope: str) -> None:
+        """Refuse one action on one scope unless the caller's roles grant it."""
+        principal = self.principals.get(object_id)
+        if principal is not None and principal.is_sandbox:
+            return
+        if not granted(self._grants(object_id), action, scope):
+            raise self._refusal(object_id, action, scope)
 
     def routes(self) -> list[Route]:
         return [

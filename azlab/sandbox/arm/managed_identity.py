@@ -5,20 +5,26 @@ Clients find it through `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`, as
 App Service: `GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=...`
 with `X-IDENTITY-HEADER`, answered with the token, its expiry (epoch seconds,
 as a string), the resource, the token type and the identity's client id.
+
+The header says whose token it is: the sandbox's own secret signs in as the
+sandbox's identity; each managed identity the sandbox made (a Function app's,
+an Automation account's) has a secret of its own (`secret_for`), derived
+from the sandbox's, under which the same endpoint issues that identity's
+tokens (`oid`, `appid`, `xms_mirid` its own), which ARM then holds to the
+identity's role assignments.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 
 from aiohttp import web
 
-from azlab.sandbox.arm.directory import (
-    IDENTITY_CLIENT_ID,
-    IDENTITY_OBJECT_ID,
-    IDENTITY_RESOURCE_ID,
-)
+from azlab.sandbox.arm.directory import IDENTITY_RESOURCE_ID
+from azlab.sandbox.arm.principals import SANDBOX_PRINCIPAL, Principal, Principals
 from azlab.sandbox.arm.tokens import TokenIssuer
 
 PATH = "/msi/token"
@@ -32,8 +38,11 @@ def _refuse(status: int, message: str) -> web.Response:
 
 
 class ManagedIdentity:
-    def __init__(self, tokens: TokenIssuer, secret: str | None = None) -> None:
+    def __init__(
+        self, tokens: TokenIssuer, principals: Principals | None = None, secret: str | None = None
+    ) -> None:
         self.tokens = tokens
+        self.principals = principals
         self.secret = secret or secrets.token_urlsafe(24)
 
     def app(self) -> web.Application:
@@ -41,9 +50,25 @@ class ManagedIdentity:
         app.router.add_get(PATH, self.token)
         return app
 
+    def secret_for(self, principal: Principal) -> str:
+        """The `X-IDENTITY-HEADER` that signs in as `principal`."""
+        if principal.is_sandbox:
+            return self.secret
+        digest = hmac.new(self.secret.encode(), principal.object_id.encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(digest.digest()[:24]).decode()
+
+    def _principal(self, given: str) -> Principal | None:
+        candidates = [SANDBOX_PRINCIPAL]
+        if self.principals is not None:
+            candidates = self.principals.all()
+        for principal in candidates:
+            if hmac.compare_digest(given.encode(), self.secret_for(principal).encode()):
+                return principal
+        return None
+
     async def token(self, request: web.Request) -> web.Response:
-        given = request.headers.get("X-IDENTITY-HEADER", "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        principal = self._principal(request.headers.get("X-IDENTITY-HEADER", ""))
+        if principal is None:
             return _refuse(401, "The X-IDENTITY-HEADER header is missing or not this endpoint's.")
         version = request.query.get("api-version", "")
         if version not in API_VERSIONS:
@@ -52,20 +77,20 @@ class ManagedIdentity:
         if not resource:
             return _refuse(400, "The 'resource' parameter is required.")
         for name, ours in (
-            ("client_id", IDENTITY_CLIENT_ID),
-            ("object_id", IDENTITY_OBJECT_ID),
-            ("principal_id", IDENTITY_OBJECT_ID),
-            ("mi_res_id", RESOURCE_ID),
+            ("client_id", principal.client_id),
+            ("object_id", principal.object_id),
+            ("principal_id", principal.object_id),
+            ("mi_res_id", principal.resource_id),
         ):
             asked = request.query.get(name)
             if asked is not None and asked.lower() != ours.lower():
                 return _refuse(400, f"No managed identity with {name} '{asked}' is assigned here.")
         token, expires = self.tokens.issue(
             resource,
-            object_id=IDENTITY_OBJECT_ID,
-            client_id=IDENTITY_CLIENT_ID,
+            object_id=principal.object_id,
+            client_id=principal.client_id,
             lifetime=LIFETIME,
-            extra={"xms_mirid": RESOURCE_ID},
+            extra={"xms_mirid": principal.resource_id},
         )
         return web.json_response(
             {
@@ -73,6 +98,6 @@ class ManagedIdentity:
                 "expires_on": str(expires),
                 "resource": resource,
                 "token_type": "Bearer",
-                "client_id": IDENTITY_CLIENT_ID,
+                "client_id": principal.client_id,
             }
         )

@@ -14,6 +14,7 @@ request's retry policy allows.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from azlab.sandbox.arm.compute_vms import VM_TYPE, VirtualMachines
@@ -118,6 +119,9 @@ class BatchOperations:
         self.vms = vms
         self.ops: dict[str, BatchOp] = {}
         self.active: dict[str, str] = {}  # VM id key -> its latest operation
+        # Why the caller may not perform (action, on VM id), or None: the service acts on
+        # each VM with the caller's permissions, so a VM its roles do not cover is refused.
+        self.authorize: Callable[[str, str], str | None] = lambda action, scope: None
 
     def execute(self, subscription: str, location: str, action: str, body: Json) -> list[Json]:
         """Validate the request, then act on each VM; one result per id, in order."""
@@ -180,6 +184,10 @@ class BatchOperations:
                 "ResourceLocationMismatch",
                 f"The virtual machine is in {vm['location']}; the request is for {location}.",
             )
+        verb = "deallocate" if action == "hibernate" else action
+        denied = self.authorize(f"Microsoft.Compute/virtualMachines/{verb}/action", vm["id"])
+        if denied is not None:
+            return "AuthorizationFailed", denied
         if action == "hibernate":
             capabilities = vm["properties"].get("additionalCapabilities") or {}
             if not capabilities.get("hibernationEnabled"):

@@ -30,10 +30,11 @@ from azlab.sandbox.arm.core import ArmError, Reply, Request, State
 from azlab.sandbox.arm.devtestlab import DevTestLab
 from azlab.sandbox.arm.devtestlab_schedules import Schedules
 from azlab.sandbox.arm.generic import GenericResources
+from azlab.sandbox.arm.managed_identity import ManagedIdentity
 from azlab.sandbox.arm.network import Network
 from azlab.sandbox.arm.operations import Operations
 from azlab.sandbox.arm.outage import Outages
-from azlab.sandbox.arm.principals import Principals
+from azlab.sandbox.arm.principals import Principal, Principals
 from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
@@ -110,6 +111,12 @@ class ArmEmulator:
         self.web = Web(self.state, self.principals)
         self.scm = ScmEndpoint(self.web.sites, self._authorize, self.state.now)
         self.run_commands = RunCommands(self.state)
+        self._caller: str | None = None  # the object id of the request being answered
+        self.schedule.batch.authorize = self._caller_may
+        # The identity endpoint's tokens, for the sandbox's identity and each managed one;
+        # the runner serves it and names its URL.
+        self.identity = ManagedIdentity(self.tokens, self.principals)
+        self.identity_endpoint = ""
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
             self.authorization,
@@ -249,7 +256,11 @@ class ArmEmulator:
         public = match(self.public_routes, request.method, path)
         if public is not None:
             return self._public(request, *public)
-        authenticate(self.tokens, request.headers.get("Authorization", ""), base_url(request))
+        claims = authenticate(
+            self.tokens, request.headers.get("Authorization", ""), base_url(request)
+        )
+        # A managed identity's token is held to its role assignments, as ARM holds it.
+        partial = self.authorization.enforce(claims.object_id, request.method, path)
         found = match(self.routes, request.method, path)
         if found is None:
             raise ArmError(
@@ -303,7 +314,13 @@ class ArmEmulator:
             base,
         )
         self.state.settle()
-        reply = route.handler(req, params)
+        self._caller = claims.object_id
+        try:
+            reply = route.handler(req, params)
+        finally:
+            self._caller = None
+        if partial is not None and reply.status == 200 and isinstance(reply.body, dict):
+            reply.body = self.authorization.visible(claims.object_id, reply.body)
         reply.headers.update(headers)
         if request.method not in ("GET", "HEAD") and self.data_file is not None:
             self._save_soon()
@@ -311,7 +328,20 @@ class ArmEmulator:
 
     def _authorize(self, request: web.Request, action: str, scope: str) -> None:
         """Whether the caller may perform `action` on `scope`; raises ARM's refusal if not."""
-        authenticate(self.tokens, request.headers.get("Authorization", ""), base_url(request))
+        claims = authenticate(
+            self.tokens, request.headers.get("Authorization", ""), base_url(request)
+        )
+        self.authorization.check(claims.object_id, action, scope)
+
+    def _caller_may(self, action: str, scope: str) -> str | None:
+        """Why the caller of the request being answered may not act on `scope`, or None."""
+        if self._caller is None:
+            return None
+        try:
+            self.authorization.check(self._caller, action, scope)
+        except ArmError as refused:
+            return refused.message
+        return None
 
     def _public(
         self, request: web.Request, route: Route, params: dict[str, str]
@@ -398,9 +428,31 @@ class ArmEmulator:
         if action == "run-commands":
             # What scripts run through Run Command do, per VM; GET lists the runs so far.
             return web.json_response(self.run_commands.control(request.method, body))
+        if action == "identities" or action.startswith("identities/"):
+            return self._identities(action.partition("/")[2])
         if action == "health":
             return web.json_response({"ok": True})
         return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
+
+    def _identities(self, object_id: str) -> web.Response:
+        """How to sign in as a managed identity: the identity endpoint and its secret header."""
+
+        def described(principal: Principal) -> dict[str, str]:
+            return {
+                "principalId": principal.object_id,
+                "clientId": principal.client_id,
+                "resourceId": principal.resource_id,
+                "endpoint": self.identity_endpoint,
+                "header": self.identity.secret_for(principal),
+            }
+
+        self.state.settle()
+        if not object_id:
+            return web.json_response({"value": [described(p) for p in self.principals.all()]})
+        principal = self.principals.get(object_id)
+        if principal is None:
+            return web.json_response({"error": f"no identity {object_id!r}"}, status=404)
+        return web.json_response(described(principal))
 
     def backend_reset(self) -> None:
         reset = getattr(self.backend, "reset", None)
