@@ -77,6 +77,14 @@ def body_of(req: Request) -> Json:
     return req.body if isinstance(req.body, dict) else {}
 
 
+@dataclass(frozen=True)
+class Text:
+    """An answer that is plain text, not JSON (a runbook's content)."""
+
+    text: str
+    content_type: str = "text/plain"
+
+
 @dataclass
 class Reply:
     status: int

@@ -92,6 +92,15 @@ WEB = (
     "2022-03-01",
 )
 
+AUTOMATION = (
+    "2024-10-23",
+    "2023-11-01",
+    "2023-05-15-preview",
+    "2022-08-08",
+    "2019-06-01",
+    "2015-10-31",
+)
+
 AUTHORIZATION = (
     "2022-05-01-preview",
     "2022-04-01",
@@ -202,6 +211,14 @@ NAMESPACES: dict[str, tuple[ResourceType, ...]] = {
         ResourceType("sites/extensions", WEB),
         ResourceType("locations", WEB, regional=False),
         ResourceType("operations", WEB, regional=False),
+    ),
+    "Microsoft.Automation": (
+        ResourceType("automationAccounts", AUTOMATION, tracked=True),
+        ResourceType("automationAccounts/runbooks", AUTOMATION, tracked=True),
+        ResourceType("automationAccounts/schedules", AUTOMATION),
+        ResourceType("automationAccounts/jobSchedules", AUTOMATION),
+        ResourceType("automationAccounts/python3Packages", AUTOMATION),
+        ResourceType("operations", AUTOMATION, regional=False),
     ),
     "Microsoft.Authorization": (
         ResourceType("roleDefinitions", AUTHORIZATION, regional=False),

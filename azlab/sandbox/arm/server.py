@@ -22,11 +22,12 @@ from aiohttp import web
 
 from azlab.sandbox.arm import metadata, retail_prices
 from azlab.sandbox.arm.authorization import Authorization
+from azlab.sandbox.arm.automation import Automation
 from azlab.sandbox.arm.bearer import authenticate
 from azlab.sandbox.arm.catalog import Catalog
 from azlab.sandbox.arm.compute import Compute
 from azlab.sandbox.arm.compute_runcommand import RunCommands
-from azlab.sandbox.arm.core import ArmError, Reply, Request, State
+from azlab.sandbox.arm.core import ArmError, Reply, Request, State, Text
 from azlab.sandbox.arm.devtestlab import DevTestLab
 from azlab.sandbox.arm.devtestlab_schedules import Schedules
 from azlab.sandbox.arm.generic import GenericResources
@@ -109,6 +110,7 @@ class ArmEmulator:
         self.principals = Principals(self.state)
         self.authorization = Authorization(self.state, self.principals)
         self.web = Web(self.state, self.principals)
+        self.automation = Automation(self.state, self.principals)
         self.scm = ScmEndpoint(self.web.sites, self._authorize, self.state.now)
         self.run_commands = RunCommands(self.state)
         self._caller: str | None = None  # the object id of the request being answered
@@ -131,6 +133,7 @@ class ArmEmulator:
             DevTestLab(self.state, schedules),
             self.schedule,
             self.web,
+            self.automation,
             Subscriptions(self.state),
             Providers(self.state),
             GenericResources(self.state),
@@ -223,6 +226,9 @@ class ArmEmulator:
         except ConnectionResetError:
             raise
         status = reply.status
+        plain = reply.body if isinstance(reply.body, Text) else None
+        if plain is not None:
+            reply.body = None
         text = None if reply.body is None else json.dumps(reply.body)
         sent = await request.text() if request.body_exists else None
         self.log.append(
@@ -243,6 +249,10 @@ class ArmEmulator:
             "x-ms-correlation-request-id": request_id,
             **reply.headers,
         }
+        if plain is not None:
+            return web.Response(
+                status=status, headers=headers, text=plain.text, content_type=plain.content_type
+            )
         if text is None:
             return web.Response(status=status, headers=headers)
         return web.Response(
@@ -297,7 +307,9 @@ class ArmEmulator:
         body: Any = None
         if request.can_read_body:
             text = await request.text()
-            if text.strip():
+            if request.content_type.startswith("text/"):
+                body = text  # a runbook's content is sent as it is
+            elif text.strip():
                 try:
                     body = json.loads(text)
                 except ValueError:
