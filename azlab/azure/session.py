@@ -147,6 +147,8 @@ class AzureSession:
         self.devtestlabs: Any = make(DevTestLabsClient, "devtestlabs")
         self._make = make
         self._schedule: Any = None
+        # Built on first use: only `azlab scheduler` needs them.
+        self._lazy: dict[str, Any] = {}
 
     @property
     def schedule(self) -> Any:
@@ -156,6 +158,32 @@ class AzureSession:
 
             self._schedule = self._make(ComputeScheduleMgmtClient, "computeschedule")
         return self._schedule
+
+    def _built(self, sdk: str, client: Any) -> Any:
+        if sdk not in self._lazy:
+            self._lazy[sdk] = self._make(client, sdk)
+        return self._lazy[sdk]
+
+    @property
+    def web(self) -> Any:
+        """Microsoft.Web's client (the scheduler's Function App and its plan)."""
+        from azure.mgmt.web.aio import WebSiteManagementClient
+
+        return self._built("web", WebSiteManagementClient)
+
+    @property
+    def authorization(self) -> Any:
+        """Microsoft.Authorization's client (the scheduler's roles and their assignments)."""
+        from azure.mgmt.authorization.aio import AuthorizationManagementClient
+
+        return self._built("authorization", AuthorizationManagementClient)
+
+    @property
+    def automation(self) -> Any:
+        """Microsoft.Automation's client (the scheduler's Automation account)."""
+        from azure.mgmt.automation.aio import AutomationClient
+
+        return self._built("automation", AutomationClient)
 
     def _policies(self, sdk: str) -> list[Any]:
         """The SDK's pipeline less what costs CPU on every request and does nothing for azlab.
@@ -194,8 +222,8 @@ class AzureSession:
             RenewingChallengePolicy(self.credential, SCOPE),
             core.SensitiveHeaderCleanupPolicy(),
         ]
-        if sdk == "devtestlabs":
-            # An older-style client: it reads the JSON the decode policy parsed.
+        if sdk in ("devtestlabs", "authorization"):
+            # Older-style clients: they read the JSON the decode policy parsed.
             chain.append(core.ContentDecodePolicy())
         if logging.getLogger(_HTTP_LOGGER).isEnabledFor(logging.INFO):
             chain.append(ARMHttpLoggingPolicy())
@@ -241,6 +269,7 @@ class AzureSession:
         tb: TracebackType | None,
     ) -> None:
         clients = [self.resource, self.network, self.storage, self.compute, self.devtestlabs]
+        clients += list(self._lazy.values())
         for client in clients + ([self._schedule] if self._schedule is not None else []):
             await client.close()
         close = getattr(self.credential, "close", None)

@@ -12,6 +12,7 @@ from azlab.cli import (  # noqa: F401
     rehearse,
     sandbox,
     schedule,
+    scheduler,
     snooze,
     validate,
 )

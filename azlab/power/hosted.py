@@ -23,6 +23,7 @@ from azlab.plan.durations import parse_duration
 from azlab.power import tick as ticking
 from azlab.power.fanout import GroupAction
 from azlab.power.queue import enqueue_tick, open_queue
+from azlab.power.tick_status import action_line, record, tick_line
 from azlab.power.worker import Disposal, carry_out
 
 # Deploy the plan next to the host script (plan.yaml in the working folder) or name it.
@@ -56,13 +57,15 @@ def run_tick(now: datetime | None = None, env: dict[str, str] | None = None) -> 
     if queue:
         patience = parse_duration(env.get("AZLAB_QUEUE_PATIENCE", "20m"))
         actions = asyncio.run(enqueue_tick(plan, target, at, queue, patience=patience))
-        return {
+        enqueued = {
             "at": at.isoformat(),
             "ok": True,
             "enqueued": [{"group": a.group, "want": a.want, "reason": a.reason} for a in actions],
         }
+        record(env, at, tick_line(at, enqueued))
+        return enqueued
     report = asyncio.run(ticking.tick_plan(plan, target, at, deadline_seconds=deadline))
-    return {
+    answer = {
         "at": at.isoformat(),
         "ok": report.ok,
         "wants": report.wants,
@@ -77,6 +80,8 @@ def run_tick(now: datetime | None = None, env: dict[str, str] | None = None) -> 
             "fallbacks": report.fallbacks,
         },
     }
+    record(env, at, tick_line(at, answer))
+    return answer
 
 
 def run_group_action(
@@ -108,7 +113,10 @@ def run_group_action(
                 await queue.send_message(body, visibility_timeout=delay)
         return vars(handled)
 
-    return asyncio.run(work())
+    outcome = asyncio.run(work())
+    if outcome.get("result") == "failed":
+        record(env, at, action_line(at, outcome))
+    return outcome
 
 
 def run_snooze(
