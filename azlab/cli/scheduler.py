@@ -130,6 +130,11 @@ def _asker(output: Output, verb: str, *, yes: bool, dry_run: bool) -> Any:
     def shown(view: Preview) -> None:
         if output is Output.text:
             print_changes(out, view.changes)
+            if view.kept:
+                out.print(
+                    f"    resource group {view.names.resource_group} stays: it also holds "
+                    + ", ".join(view.kept)
+                )
             out.print(summary(view.changes, verb))
         if view.pending and not dry_run:
             confirm(f"{verb.capitalize()} the scheduler?", yes=yes)

@@ -153,9 +153,11 @@ async def delete(session: AzureSession, names: Names, part: Part) -> None:
             return
 
 
-async def group_is_empty(session: AzureSession, names: Names) -> bool:
-    """Whether the scheduler's group holds nothing any more (so deleting it deletes nothing)."""
+async def others_in_group(session: AzureSession, names: Names, ours: set[str]) -> list[str]:
+    """Names of what the scheduler's group holds besides `ours` (lower-case ARM ids)."""
+    found = []
     with azure_errors(resource=f"resource group {names.resource_group}"):
-        async for _ in session.resource.resources.list_by_resource_group(names.resource_group):
-            return False
-    return True
+        async for item in session.resource.resources.list_by_resource_group(names.resource_group):
+            if str(item.id).lower() not in ours:
+                found.append(str(item.name))
+    return found

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from azlab.azure.errors import azure_errors
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, UsageError
 from azlab.plan.loader import LoadedPlan
@@ -56,6 +57,8 @@ class DeployOptions:
 class Preview:
     names: Names
     changes: tuple[Change, ...]
+    # remove: what keeps the scheduler's resource group from being deleted
+    kept: tuple[str, ...] = ()
 
     @property
     def pending(self) -> list[Change]:
@@ -203,6 +206,7 @@ async def deploy(
     if options.dry_run or not view.pending:
         report.seconds = time.monotonic() - began
         return report
+    await _require_plan_group(session, loaded)
     if options.host == "automation":
         raise UsageError(
             "--host automation: deploy shows the Automation account's parts, but cannot "
@@ -216,6 +220,18 @@ async def deploy(
     report.applied = True
     report.seconds = time.monotonic() - began
     return report
+
+
+async def _require_plan_group(session: AzureSession, loaded: LoadedPlan) -> None:
+    """The roles are scoped to the plan's resource group, so it must be there first."""
+    rg = loaded.plan.resource_group
+    with azure_errors(resource=f"resource group {rg}"):
+        if not await session.resource.resource_groups.check_existence(rg):
+            raise UsageError(
+                f"{loaded.path}: the plan's resource group {rg} does not exist yet; "
+                "the scheduler's role is scoped to it",
+                hint=f"run azlab apply {loaded.path} first",
+            )
 
 
 async def _send_all(run: _Run, report: DeployReport, progress: Progress) -> None:
@@ -301,23 +317,25 @@ async def remove(
         PartKind.CONTAINER,
         PartKind.PLAN_BLOB,
     }
-    shown = tuple(c for c in changes if c.part.kind not in inside)
-    view = Preview(run.names, shown)
-    report = DeployReport(run.names, shown)
+    shown = [c for c in changes if c.part.kind not in inside]
+    ours = {c.part.address.lower() for c in shown if c.action is Action.DELETE}
+    kept: list[str] = []
+    if run.names.group_scope.lower() in ours:
+        kept = await calls.others_in_group(session, run.names, ours)
+    if kept:
+        # Deleting the group would delete what deploy did not make: it stays, with them.
+        shown = [c for c in shown if c.part.kind is not PartKind.RESOURCE_GROUP]
+    view = Preview(run.names, tuple(shown), kept=tuple(kept))
+    report = DeployReport(run.names, view.changes)
     if confirm is not None:
         confirm(view)
     if options.dry_run or not view.pending:
         report.seconds = time.monotonic() - began
         return report
-    for change in shown:
+    for change in view.changes:
         if change.action is not Action.DELETE:
             continue
         part = change.part
-        if part.kind is PartKind.RESOURCE_GROUP and not await calls.group_is_empty(
-            session, run.names
-        ):
-            progress(f"kept    resource group {part.name}: it holds resources deploy did not make")
-            continue
         progress(f"delete  {part.kind.label} {part.name}")
         await calls.delete(session, run.names, part)
         report.sent.append(f"{part.kind.value} {part.name}")

@@ -25,7 +25,10 @@ def explain(exc: AzlabError) -> AzlabError:
     """The same error with a hint saying what to do, where Azure's code has a known remedy."""
     if not isinstance(exc, AzureOperationError) or exc.hint:
         return exc
-    hint = _HINTS.get((exc.code or "").lower())
+    code = (exc.code or "").lower()
+    hint = _HINTS.get(code)
+    if code == "conflict" and "already exists" in exc.message:
+        hint = "the name is taken (names of Function Apps are global): pass --name"
     if hint is None:
         return exc
     return AzureOperationError(

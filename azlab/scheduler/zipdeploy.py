@@ -49,7 +49,6 @@ async def zip_deploy(
     what = f"function app {site_name} zip deploy"
     with azure_errors(resource=what):
         answer = await web.send_request(request)
-        await answer.read()
         if answer.status_code >= 400:
             raise HttpResponseError(response=answer)
         status_url = answer.headers.get("Location")
@@ -58,7 +57,6 @@ async def zip_deploy(
         deadline = time.monotonic() + TIMEOUT_SECONDS
         while True:
             check = await web.send_request(HttpRequest("GET", status_url))
-            await check.read()
             if check.status_code >= 400 and check.status_code != 404:
                 raise HttpResponseError(response=check)
             body = check.json() if check.status_code == 200 else {}

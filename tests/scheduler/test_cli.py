@@ -26,7 +26,9 @@ def test_dry_run_shows_everything_and_sends_nothing(
     assert writes == []
 
 
-def test_text_dry_run_reads_like_apply(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_dry_run_reads_like_apply(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["scheduler", "deploy", LYNC, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "  + function app azlab-lynclab-" in out
