@@ -29,6 +29,7 @@ def test_the_completion_call_completes_commands_and_subcommands() -> None:
         assert done.returncode == 0, done.stderr
         return done.stdout.split()
 
-    assert complete("azlab sch") == ["schema", "schedule"]
+    assert complete("azlab sch") == ["schema", "schedule", "scheduler"]
+    assert complete("azlab scheduler ") == ["deploy", "remove", "status"]
     assert complete("azlab schedule ") == ["show"]
     assert "setup" in complete("azlab sandbox ")
