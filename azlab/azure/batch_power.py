@@ -10,17 +10,22 @@ together) and is sent again, by azlab's retry policy, when it is throttled
 connection broke. A request the provider cannot take at all (namespace not
 registered in the subscription, not offered in the region) raises
 `BatchUnavailable`: the caller falls back to the per-VM call.
+
+The requests go through the SDK client's pipeline (its credential, retries,
+logging) with `send_request`, and the answers are read as REST JSON: a wave's
+answers are thousands of per-VM results, and building SDK models of them cost
+more client CPU than everything else in a tick of 5,000 VMs.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from azure.core.exceptions import HttpResponseError
-from azure.mgmt.computeschedule.models import ResourceOperation
+from azure.core.rest import HttpRequest
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from azlab.azure.errors import azure_errors
@@ -28,6 +33,14 @@ from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, AzureOperationError, NetworkError
 
 MAX_IDS = 100  # the API's limit per request
+API_VERSION = "2025-05-01"  # what azure-mgmt-computeschedule speaks
+VERBS = {
+    "start": "virtualMachinesExecuteStart",
+    "deallocate": "virtualMachinesExecuteDeallocate",
+    "hibernate": "virtualMachinesExecuteHibernate",
+    "status": "virtualMachinesGetOperationStatus",
+    "cancel": "virtualMachinesCancelOperations",
+}
 ACTIONS = ("start", "deallocate", "hibernate")
 # Codes that say the provider is not there for this subscription or region.
 UNAVAILABLE = frozenset(
@@ -122,6 +135,27 @@ def _retry_after(exc: HttpResponseError) -> float:
     return min(float(header) if header.strip().isdigit() else 1.0, RETRY_AFTER_CAP)
 
 
+async def _post(
+    session: AzureSession, region: str, verb: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One POST of the API through the SDK client's pipeline; its answer as REST JSON."""
+    url = (
+        f"/subscriptions/{session.subscription}/providers/Microsoft.ComputeSchedule"
+        f"/locations/{region}/{VERBS[verb]}?api-version={API_VERSION}"
+    )
+    response = await session.schedule.send_request(HttpRequest("POST", url, json=dict(body)))
+    await response.read()
+    if response.status_code >= 400:
+        raise HttpResponseError(response=response)
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _results(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    results = answer.get("results")
+    return [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
+
+
 async def execute(
     session: AzureSession,
     region: str,
@@ -133,12 +167,6 @@ async def execute(
     """One execute request for at most 100 VMs of `region`."""
     if action not in ACTIONS or not 0 < len(resource_ids) <= MAX_IDS:
         raise ValueError(f"{action} of {len(resource_ids)} VMs is not one batch request")
-    ops = session.schedule.scheduled_actions
-    send = {
-        "start": ops.virtual_machines_execute_start,
-        "deallocate": ops.virtual_machines_execute_deallocate,
-        "hibernate": ops.virtual_machines_execute_hibernate,
-    }[action]
     body = {
         "executionParameters": {
             "retryPolicy": {
@@ -149,16 +177,18 @@ async def execute(
         "resources": {"ids": list(resource_ids)},
         "correlationid": correlation_id,
     }
-    answer = await _send(region, f"batch {action}", lambda: send(region, body))
+    answer = await _send(region, f"batch {action}", lambda: _post(session, region, action, body))
     found: dict[str, Submitted] = {}
-    for result in answer.results or []:
-        operation = result.operation
-        resource_id = str(result.resource_id or (operation.resource_id if operation else ""))
-        if result.error_code or operation is None:
-            why = f"{result.error_code or 'Refused'}: {result.error_details or 'no operation'}"
+    for result in _results(answer):
+        operation = result.get("operation")
+        operation = operation if isinstance(operation, dict) else None
+        resource_id = str(result.get("resourceId") or (operation or {}).get("resourceId") or "")
+        code = result.get("errorCode")
+        if code or operation is None or not operation.get("operationId"):
+            why = f"{code or 'Refused'}: {result.get('errorDetails') or 'no operation'}"
             found[resource_id.lower()] = Submitted(resource_id, None, why)
         else:
-            found[resource_id.lower()] = Submitted(resource_id, str(operation.operation_id))
+            found[resource_id.lower()] = Submitted(resource_id, str(operation["operationId"]))
     return [
         found.get(r.lower(), Submitted(r, None, "no result for this VM in the answer"))
         for r in resource_ids
@@ -171,44 +201,34 @@ async def statuses(
     """The operations' states; at most 100 ids per request."""
     if not 0 < len(operation_ids) <= MAX_IDS:
         raise ValueError(f"{len(operation_ids)} operation ids is not one status request")
-    ops = session.schedule.scheduled_actions
     body = {"operationIds": list(operation_ids), "correlationid": correlation_id}
-    answer = await _send(
-        region, "batch status", lambda: ops.virtual_machines_get_operation_status(region, body)
-    )
-    return _statuses(answer.results or [])
+    answer = await _send(region, "batch status", lambda: _post(session, region, "status", body))
+    return _statuses(_results(answer))
 
 
 async def cancel(
     session: AzureSession, region: str, operation_ids: Sequence[str], correlation_id: str
 ) -> list[OpStatus]:
-    ops = session.schedule.scheduled_actions
     body = {"operationIds": list(operation_ids), "correlationid": correlation_id}
-    answer = await _send(
-        region, "batch cancel", lambda: ops.virtual_machines_cancel_operations(region, body)
-    )
-    return _statuses(answer.results or [])
+    answer = await _send(region, "batch cancel", lambda: _post(session, region, "cancel", body))
+    return _statuses(_results(answer))
 
 
-def _text(value: object) -> str:
-    """An SDK enum member's value (str() of one is its qualified name), or the text itself."""
-    return str(getattr(value, "value", value) or "")
-
-
-def _statuses(results: Sequence[ResourceOperation]) -> list[OpStatus]:
+def _statuses(results: Sequence[Mapping[str, Any]]) -> list[OpStatus]:
     found = []
     for result in results:
-        operation = result.operation
-        if operation is None:
+        operation = result.get("operation")
+        if not isinstance(operation, dict) or not operation.get("operationId"):
             continue
-        error = operation.resource_operation_error
+        error = operation.get("resourceOperationError")
+        error = error if isinstance(error, dict) else {}
         found.append(
             OpStatus(
-                str(operation.operation_id),
-                str(operation.resource_id or result.resource_id or ""),
-                _text(operation.state) or "Unknown",
-                str(error.error_code) if error is not None and error.error_code else None,
-                str(error.error_details) if error is not None and error.error_details else None,
+                str(operation["operationId"]),
+                str(operation.get("resourceId") or result.get("resourceId") or ""),
+                str(operation.get("state") or "Unknown"),
+                str(error["errorCode"]) if error.get("errorCode") else None,
+                str(error["errorDetails"]) if error.get("errorDetails") else None,
             )
         )
     return found

@@ -170,9 +170,11 @@ class PowerRun:
                 )
             todo = retry
         failed = [
-            r.vm
-            for r in self.results.values()
-            if r.group == step.group and r.result is Result.FAILED and r.vm in step.vms
+            vm
+            for vm in step.vms
+            if (r := self.results.get(vm.lower())) is not None
+            and r.group == step.group
+            and r.result is Result.FAILED
         ]
         if failed:
             raise StepFailed(f"{', '.join(failed)} did not reach {step.want}")

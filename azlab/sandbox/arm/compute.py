@@ -129,9 +129,9 @@ class Compute:
 
     def list_all_vms(self, req: Request, p: dict[str, str]) -> Reply:
         vms = self._of_type(p, VM_TYPE)
-        if req.query.get("statusonly", "").lower() == "true":
-            vms = [self.vms.with_view(vm) for vm in vms]
-        return page(req, vms, self.state.settings.page_size)
+        status_only = req.query.get("statusonly", "").lower() == "true"
+        render = self.vms.with_view if status_only else None
+        return page(req, vms, self.state.settings.page_size, render)
 
     def put_vm(self, req: Request, p: dict[str, str]) -> Reply:
         resource_id = vm_id(rg_id(p), p["name"])

@@ -131,6 +131,9 @@ class State:
         self.resources: dict[str, Json] = {}  # lower-cased ARM id -> resource JSON
         self.private: dict[str, Json] = {}  # lower-cased ARM id -> emulator-only data
         self.operations: dict[str, Operation] = {}
+        # Lower-cased resource id -> its operations' ids, in the order they started: what
+        # `pending_on` reads, so a VM's state costs the same however many operations ran.
+        self._by_resource: dict[str, list[str]] = {}
         self._due: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         # Run after every settle: what happens at a time of day (a schedule that fires).
@@ -211,6 +214,7 @@ class State:
             started=now,
         )
         self.operations[op.id] = op
+        self._by_resource.setdefault(id_key(resource_id), []).append(op.id)
         heapq.heappush(self._due, (op.due, next(self._seq), op.id))
         return op
 
@@ -236,11 +240,18 @@ class State:
             op.on_done()
 
     def pending_on(self, resource_id: str) -> Operation | None:
-        key = id_key(resource_id)
-        for op in self.operations.values():
-            if op.status == "InProgress" and id_key(op.resource_id) == key:
-                return op
-        return None
+        ids = self._by_resource.get(id_key(resource_id))
+        if not ids:
+            return None
+        found = None
+        running = []
+        for op_id in ids:
+            op = self.operations.get(op_id)
+            if op is not None and op.status == "InProgress":
+                running.append(op_id)
+                found = found or op
+        ids[:] = running  # finished ones are never pending again
+        return found
 
     # snapshot
     def snapshot(self) -> Json:
@@ -256,20 +267,31 @@ class State:
         self.private = copy.deepcopy(dict(data.get("private", {})))
         self.clock_offset = float(data.get("clock_offset", 0.0))
         self.operations.clear()
+        self._by_resource.clear()
         self._due.clear()
 
     def reset(self) -> None:
         self.restore({})
 
 
-def page(request: Request, items: Iterable[Json], page_size: int) -> Reply:
-    """One page of a list, with an absolute `nextLink` when more remain."""
+def page(
+    request: Request,
+    items: Iterable[Json],
+    page_size: int,
+    render: Callable[[Json], Json] | None = None,
+) -> Reply:
+    """One page of a list, with an absolute `nextLink` when more remain.
+
+    `render` turns each item of the page, and only of the page, into what is answered
+    (a VM with its instance view), so a page costs the same however long the list."""
     everything = list(items)
     try:
         skip = max(0, int(request.query.get("$skiptoken", "0")))
     except ValueError:
         skip = 0
     chunk = everything[skip : skip + page_size]
+    if render is not None:
+        chunk = [render(item) for item in chunk]
     body: Json = {"value": chunk}
     if skip + page_size < len(everything):
         query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "$skiptoken")
