@@ -25,6 +25,7 @@ async def serve(data: Path, settings: Settings, port: int, *, persist: bool = Tr
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    await asyncio.get_running_loop().run_in_executor(None, sandbox.hosting.close)
     sandbox.emulator.close()
     sandbox.emulator.save()
     if sandbox.storage is not None:

@@ -15,7 +15,9 @@ class SandboxControl:
         self.url = url.rstrip("/")
         self.context = ssl.create_default_context(cafile=ca_file)
 
-    def call(self, action: str, body: Any = None, *, method: str | None = None) -> Any:
+    def call(
+        self, action: str, body: Any = None, *, method: str | None = None, timeout: float = 30
+    ) -> Any:
         data = None if body is None else json.dumps(body).encode()
         verb = method or ("POST" if body is not None else "GET")
         request = urllib.request.Request(
@@ -25,7 +27,7 @@ class SandboxControl:
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, context=self.context, timeout=30) as answer:
+            with urllib.request.urlopen(request, context=self.context, timeout=timeout) as answer:
                 return json.loads(answer.read() or b"{}")
         except OSError as exc:
             raise SandboxError(
@@ -83,6 +85,23 @@ class SandboxControl:
         """Every identity the sandbox knows, its own first."""
         result: list[dict[str, str]] = self.call("identities")["value"]
         return result
+
+    def hosted(self) -> list[dict[str, Any]]:
+        """The hosted sites, their functions and errors."""
+        result: list[dict[str, Any]] = self.call("hosted")["sites"]
+        return result
+
+    def hosted_runs(self, since: int = 0) -> list[dict[str, Any]]:
+        """What the hosted apps ran, from the `since`-th run on."""
+        result: list[dict[str, Any]] = self.call(f"hosted/runs?since={since}")["runs"]
+        return result
+
+    def wait_hosted(self, timeout: float = 60.0) -> int:
+        """Until nothing hosted is due, running or queued; the number of runs so far."""
+        answer = self.call("hosted/wait", {"timeout": timeout}, timeout=timeout + 30)
+        if not answer["idle"]:
+            raise SandboxError(f"the hosted apps were still busy after {timeout:.0f} s")
+        return int(answer["count"])
 
     def snapshot(self) -> dict[str, Any]:
         result: dict[str, Any] = self.call("snapshot")

@@ -28,6 +28,7 @@ def azlab_sandbox_session() -> Iterator[Sandbox]:
 def sandbox(azlab_sandbox_session: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """The session's sandbox, empty, with test settings, and the environment pointing at it."""
     emulator = azlab_sandbox_session.emulator
+    azlab_sandbox_session.hosting.reset()
     emulator.state.reset()
     emulator.run_commands.results.reset()
     emulator.log.clear()

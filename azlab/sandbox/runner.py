@@ -22,6 +22,7 @@ from azlab.errors import SandboxError
 from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
 from azlab.sandbox.arm.managed_identity import PATH as IDENTITY_PATH
 from azlab.sandbox.arm.server import ArmEmulator
+from azlab.sandbox.hosting.host import FunctionHost
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
 from azlab.sandbox.storage.azurite_install import find_azurite, missing_hint
@@ -68,6 +69,11 @@ class Sandbox:
         # everything (the az CLI reads REQUESTS_CA_BUNDLE).
         self.ca_bundle = self.data_dir / "ca-bundle.pem"
         self.identity = self.emulator.identity
+        # Deployed Function apps run on the sandbox clock, in the data folder.
+        self.hosting = FunctionHost(
+            self.data_dir / "hosting", self.emulator.state.now, self.platform
+        )
+        self.emulator.hosting = self.hosting
         self.identity_port = 0
         self._identity_runner: web.AppRunner | None = None
         self._runner: web.AppRunner | None = None
@@ -112,6 +118,16 @@ class Sandbox:
             else {}
         )
 
+    def platform(self) -> dict[str, str]:
+        """What a hosted app finds besides its settings: where this sandbox answers, its CA."""
+        return {
+            "AZLAB_ENDPOINT": self.endpoint,
+            "AZLAB_CA_FILE": str(self.ca_file),
+            "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
+            "AZLAB_PRICES_ENDPOINT": self.endpoint,
+            "AZLAB_POLLING_INTERVAL": "0.1",
+        }
+
     def _tls(self) -> ssl.SSLContext:
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -153,6 +169,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        self.hosting.close()
         self._thread.stop()
         self.emulator.close()
         self.emulator.save()

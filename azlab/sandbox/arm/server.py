@@ -47,6 +47,8 @@ from azlab.sandbox.arm.throttle import Throttle
 from azlab.sandbox.arm.tokens import TokenIssuer
 from azlab.sandbox.arm.web import Web
 from azlab.sandbox.arm.web_scm import ScmEndpoint, serves_scm
+from azlab.sandbox.hosting.control import hosted
+from azlab.sandbox.hosting.host import FunctionHost
 from azlab.sandbox.settings import Settings, throttle_scale
 
 CONTROL = "/_sandbox"
@@ -101,6 +103,8 @@ class ArmEmulator:
         self.throttle: Throttle | None = None
         self.tokens = TokenIssuer()
         self.outages = Outages()
+        # The Functions host, when the runner gives one (hosting/host.py): told of clock moves.
+        self.hosting: FunctionHost | None = None
         self.apply_settings(self.settings)
         self.routes: list[Route] = []
         self.compute = Compute(self.state, self.backend)
@@ -396,6 +400,8 @@ class ArmEmulator:
             self.run_commands.results.reset()
             self.log.clear()
             self.backend_reset()
+            if self.hosting is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self.hosting.reset)
             return web.json_response({"ok": True})
         if action == "snapshot":
             return web.json_response(self.state.snapshot())
@@ -419,6 +425,8 @@ class ArmEmulator:
                 if "at" in body:
                     self.state.clock_offset = float(body["at"]) - time.time()
                 self.state.settle()
+                if self.hosting is not None:
+                    self.hosting.poke()
             return web.json_response({"offset": self.state.clock_offset, "now": self.state.now()})
         if action == "settings":
             if request.method == "POST":
@@ -442,6 +450,8 @@ class ArmEmulator:
             return web.json_response(self.run_commands.control(request.method, body))
         if action == "identities" or action.startswith("identities/"):
             return self._identities(action.partition("/")[2])
+        if (action == "hosted" or action.startswith("hosted/")) and self.hosting is not None:
+            return await hosted(self.hosting, action, request.method, request.query, body)
         if action == "health":
             return web.json_response({"ok": True})
         return web.json_response({"error": f"unknown control action {action!r}"}, status=404)

@@ -1,0 +1,323 @@
+"""The sandbox's Functions host: each deployed app in a process of its own, on the sandbox clock.
+
+For every site with a deployed package the host unpacks the zip into the
+sandbox's data folder (`hosting/sites/<site>/wwwroot`), starts a worker
+process (azlab.sandbox.hosting.worker) and, on a thread of the site's own,
+fires its triggers: timers when the sandbox clock passes an occurrence of
+their NCRONTAB schedule, queue triggers when their queue has messages. When
+the clock is moved past several occurrences at once, the timer runs once,
+past due, as the Functions host does after downtime. `wait_idle` returns
+when nothing is due, running or queued, so a caller that moves the clock can
+then look at what the runs did.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from azlab.errors import SandboxError
+from azlab.sandbox.credential import SandboxCredential
+from azlab.sandbox.hosting.app import (
+    HostedApp,
+    HostedFunction,
+    HostOptions,
+    functions_of,
+    unpack,
+)
+from azlab.sandbox.hosting.process import WorkerError, WorkerProcess
+from azlab.sandbox.hosting.queues import QueueSource
+from azlab.sandbox.hosting.runs import RunLog, iso, redact, secret_values
+
+Clock = Callable[[], float]
+IDLE_POLL = 1.0  # seconds between looks at the clock when nothing is queued
+QUEUE_POLL = 0.05  # between looks at a queue whose messages are not visible yet
+MOST_COUNTED = 100_000  # occurrences counted when the clock jumps far
+
+
+class SiteHost:
+    """One site: its worker process and the thread that fires its triggers."""
+
+    def __init__(
+        self,
+        app: HostedApp,
+        folder: Path,
+        clock: Clock,
+        runs: RunLog,
+        platform: Mapping[str, str],
+        ca_file: str,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.runs = runs
+        self.folder = folder
+        self.functions: list[HostedFunction] = []
+        self.error = ""  # what keeps the app, or one of its functions, from running
+        self.secrets = [*secret_values(app.settings), app.identity_header]
+        self._last: dict[str, float] = {}
+        self._queues: list[tuple[HostedFunction, QueueSource]] = []
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._poked = False
+        self._pass = 0
+        self._quiet = -1
+        self._invoking = threading.Lock()
+        wwwroot = folder / "wwwroot"
+        env = {
+            "WEBSITE_SITE_NAME": app.name,
+            "FUNCTIONS_WORKER_RUNTIME": "python",
+            "FUNCTIONS_EXTENSION_VERSION": "~4",
+            **platform,
+            **app.settings,
+            # The platform's, whatever the settings say, as on App Service.
+            "IDENTITY_ENDPOINT": app.identity_endpoint,
+            "IDENTITY_HEADER": app.identity_header,
+        }
+        self.process = WorkerProcess(wwwroot, env, folder / "worker.log")
+        try:
+            unpack(app.package, wwwroot)
+            self.options = HostOptions.read(wwwroot)
+            described = self.process.start()
+            self.functions, errors = functions_of(described, app.settings)
+            credential = SandboxCredential(app.identity_endpoint, app.identity_header)
+            for function in list(self.functions):
+                if function.trigger == "queueTrigger":
+                    try:
+                        source = QueueSource(
+                            function, app.settings, credential, self.options, ca_file
+                        )
+                    except SandboxError as exc:
+                        errors.append(exc.message)
+                        self.functions.remove(function)
+                        continue
+                    self._queues.append((function, source))
+            self.error = redact("; ".join(errors), self.secrets)
+        except (SandboxError, WorkerError) as exc:
+            self.error = redact(exc.message if isinstance(exc, SandboxError) else str(exc))
+            self.process.stop()
+            self.functions = []
+        now = clock()
+        self._last = {f.name: now for f in self.functions if f.schedule is not None}
+        self._thread = threading.Thread(target=self._loop, name=f"host-{app.name}", daemon=True)
+        self._thread.start()
+
+    # the thread
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            with self._cond:
+                self._pass += 1
+                this = self._pass
+                self._poked = False
+            worked, quiet = False, True
+            try:
+                worked = self._fire_timers()
+                worked = self._take_messages() or worked
+                quiet = not worked and all(s.pending() == 0 for _, s in self._queues)
+            except Exception as exc:  # a broken queue or process must not end the host
+                self.error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
+            with self._cond:
+                if quiet:
+                    self._quiet = this
+                self._cond.notify_all()
+                if not worked and not self._poked and not self._stop.is_set():
+                    self._cond.wait(IDLE_POLL if quiet else QUEUE_POLL)
+
+    def _fire_timers(self) -> bool:
+        worked = False
+        for function in self.functions:
+            if function.schedule is None:
+                continue
+            now = self.clock()
+            last = self._last[function.name]
+            if now < last:  # the clock was set back: nothing passed
+                self._last[function.name] = now
+                continue
+            passed = list(itertools.islice(function.schedule.between(last, now), MOST_COUNTED))
+            if not passed:
+                continue
+            self._last[function.name] = now
+            trigger = {
+                "type": "timerTrigger",
+                "past_due": len(passed) > 1,
+                "schedule_status": {
+                    "Last": iso(last),
+                    "Next": iso(passed[0]),
+                    "LastUpdated": iso(last),
+                },
+            }
+            self._run(
+                function,
+                trigger,
+                scheduled=passed[0],
+                past_due=len(passed) > 1,
+                occurrences=len(passed),
+            )
+            worked = True
+        return worked
+
+    def _take_messages(self) -> bool:
+        worked = False
+        for function, source in self._queues:
+            for taken in source.take():
+                worked = True
+                at = self.clock()
+                answer = self._invoke(function.name, taken.trigger())
+                fate = source.settle(taken, answer["outcome"] == "succeeded")
+                self._record(
+                    function,
+                    answer,
+                    "queue",
+                    at,
+                    message=fate,
+                    dequeue_count=taken.message.dequeue_count or 0,
+                )
+        return worked
+
+    def _invoke(self, name: str, trigger: dict[str, Any]) -> dict[str, Any]:
+        with self._invoking:
+            offset = self.clock() - time.time()
+            return self.process.invoke(name, trigger, offset, self.options.function_timeout)
+
+    def _run(self, function: HostedFunction, trigger: dict[str, Any], **fields: Any) -> None:
+        at = self.clock()
+        answer = self._invoke(function.name, trigger)
+        self._record(function, answer, "timer", at, **fields)
+
+    def _record(
+        self,
+        function: HostedFunction,
+        answer: Mapping[str, Any],
+        trigger: str,
+        started: float,
+        *,
+        scheduled: float | None = None,
+        **fields: Any,
+    ) -> None:
+        self.runs.add(
+            app=self.app.name,
+            function=function.name,
+            trigger=trigger,
+            scheduled=iso(started if scheduled is None else scheduled),
+            started=iso(started),
+            seconds=float(answer.get("seconds", 0.0)),
+            outcome=str(answer["outcome"]),
+            error=redact(str(answer.get("error", "")), self.secrets),
+            logs=[redact(str(line), self.secrets) for line in answer.get("logs", [])],
+            **fields,
+        )
+
+    def http(self, route: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the HTTP-triggered function of that route; its answer (status, body)."""
+        function = next(
+            (f for f in self.functions if f.trigger == "httpTrigger" and f.route == route), None
+        )
+        if function is None:
+            return {"status": 404, "body": "", "mimetype": "text/plain"}
+        at = self.clock()
+        answer = self._invoke(function.name, {"type": "httpTrigger", **request})
+        self._record(function, answer, "http", at)
+        if answer["outcome"] != "succeeded":
+            return {"status": 500, "body": "", "mimetype": "text/plain"}
+        http: dict[str, Any] = answer.get("http") or {"status": 204, "body": ""}
+        return http
+
+    # from other threads
+    def poke(self) -> None:
+        with self._cond:
+            self._poked = True
+            self._cond.notify_all()
+
+    def wait_idle(self, deadline: float) -> bool:
+        """Until a pass begun after this call found nothing to do (`deadline`: monotonic)."""
+        with self._cond:
+            target = self._pass + 1
+            self._poked = True
+            self._cond.notify_all()
+            while self._quiet < target and not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.app.name,
+            "error": self.error,
+            "functions": [
+                {
+                    "name": f.name,
+                    "trigger": f.trigger,
+                    **({"schedule": f.schedule.expression} if f.schedule else {}),
+                    **({"queue": f.queue} if f.queue else {}),
+                    **({"route": f.route} if f.route else {}),
+                }
+                for f in self.functions
+            ],
+        }
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.poke()
+        self._thread.join(timeout=30)
+        self.process.stop()
+
+
+class FunctionHost:
+    """Every hosted site of one sandbox."""
+
+    def __init__(self, folder: Path, clock: Clock, platform: Callable[[], Mapping[str, str]]):
+        self.folder = folder
+        self.clock = clock
+        self.platform = platform  # the sandbox's endpoint and CA, known once it listens
+        self.runs = RunLog()
+        self.sites: dict[str, SiteHost] = {}
+        self._lock = threading.Lock()
+
+    def deploy(self, app: HostedApp) -> SiteHost:
+        """Host `app`, replacing what ran for that site before (a new package or new settings)."""
+        key = app.name.lower()
+        with self._lock:
+            old = self.sites.pop(key, None)
+            if old is not None:
+                old.stop()
+            env = dict(self.platform())
+            site = SiteHost(
+                app,
+                self.folder / "sites" / key,
+                self.clock,
+                self.runs,
+                env,
+                env.get("AZLAB_CA_FILE", ""),
+            )
+            self.sites[key] = site
+            return site
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            site = self.sites.pop(name.lower(), None)
+        if site is not None:
+            site.stop()
+
+    def poke(self) -> None:
+        """The clock moved: look at the timers now."""
+        for site in list(self.sites.values()):
+            site.poke()
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(site.wait_idle(deadline) for site in list(self.sites.values()))
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [site.describe() for site in list(self.sites.values())]
+
+    def reset(self) -> None:
+        for name in list(self.sites):
+            self.remove(name)
+        self.runs.clear()
+
+    close = reset
