@@ -23,6 +23,7 @@ from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
 from azlab.sandbox.arm.managed_identity import PATH as IDENTITY_PATH
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.hosting.host import FunctionHost
+from azlab.sandbox.hosting.sites import SiteFeed
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
 from azlab.sandbox.storage.azurite_install import find_azurite, missing_hint
@@ -74,6 +75,7 @@ class Sandbox:
             self.data_dir / "hosting", self.emulator.state.now, self.platform
         )
         self.emulator.hosting = self.hosting
+        self.site_feed = SiteFeed(self.emulator.web.sites, self.hosting, self.identity_for)
         self.identity_port = 0
         self._identity_runner: web.AppRunner | None = None
         self._runner: web.AppRunner | None = None
@@ -117,6 +119,12 @@ class Sandbox:
             if self.storage is not None
             else {}
         )
+
+    def identity_for(self, principal_id: str | None) -> tuple[str, str]:
+        """The identity endpoint and secret header a hosted site's process gets."""
+        # Until the sandbox serves an endpoint per principal, every site signs in as the
+        # sandbox's own identity.
+        return self.identity_endpoint, self.identity.secret
 
     def platform(self) -> dict[str, str]:
         """What a hosted app finds besides its settings: where this sandbox answers, its CA."""

@@ -1,4 +1,5 @@
-"""runbooks/function_app, deployed as a zip, ticks the lab when the sandbox clock passes its timer."""
+"""runbooks/function_app, zip-deployed to a Function app through ARM and the scm endpoint, ticks
+the lab when the sandbox clock passes its timer."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import requests
+from azure.mgmt.web import WebSiteManagementClient
 
 from azlab.cli.main import main
 from azlab.sandbox.control import SandboxControl
-from azlab.sandbox.hosting.app import HostedApp
 from azlab.sandbox.pytest_plugin import Clients
 from azlab.sandbox.runner import Sandbox
+from tests.sandbox.test_web import bearer, consumption_plan, function_app, scm_url
+from tests.sandbox.test_web import web as web  # the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 LYNC = ROOT / "plans" / "lynclab.yaml"
@@ -32,7 +36,10 @@ def function_app_package(plan: Path) -> bytes:
 
 
 def test_the_deployed_app_ticks_the_lab_on_the_sandbox_clock(
-    sandbox: Sandbox, clients: Clients, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox,
+    clients: Clients,
+    web: WebSiteManagementClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
     assert main(["apply", str(LYNC), "--yes"]) == 0
@@ -43,15 +50,18 @@ def test_the_deployed_app_ticks_the_lab_on_the_sandbox_clock(
         "AZURE_SUBSCRIPTION_ID": sandbox.subscription,
         "AZLAB_TICK_DEADLINE_SECONDS": "60",
     }
-    app = HostedApp(
-        "azlab-ticker",
-        function_app_package(LYNC),
-        settings,
-        sandbox.identity_endpoint,
-        sandbox.identity.secret,
+    function_app(web, consumption_plan(web), "azlab-ticker", **settings)
+    sent = requests.post(
+        f"{scm_url(web, 'azlab-ticker')}/api/zipdeploy",
+        data=function_app_package(LYNC),
+        headers=bearer(sandbox),
+        verify=str(sandbox.ca_file),
+        timeout=30,
     )
-    sandbox.hosting.deploy(app)
+    assert sent.status_code == 200
+    control.wait_hosted(60)  # the new package's process has started
     (site,) = control.hosted()
+    assert site["name"] == "azlab-ticker"
     # The timer and the snooze route run; the queue trigger waits for its settings.
     assert [f["name"] for f in site["functions"]] == ["tick", "snooze"]
     assert "'%AZLAB_QUEUE_NAME%' does not resolve" in site["error"]

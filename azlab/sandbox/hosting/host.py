@@ -14,9 +14,13 @@ then look at what the runs did.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,7 @@ from azlab.sandbox.hosting.process import WorkerError, WorkerProcess
 from azlab.sandbox.hosting.queues import QueueSource
 from azlab.sandbox.hosting.runs import RunLog, iso, redact, secret_values
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 IDLE_POLL = 1.0  # seconds between looks at the clock when nothing is queued
 QUEUE_POLL = 0.05  # between looks at a queue whose messages are not visible yet
@@ -277,6 +282,25 @@ class FunctionHost:
         self.runs = RunLog()
         self.sites: dict[str, SiteHost] = {}
         self._lock = threading.Lock()
+        # Deployments told of on the sandbox's event loop, carried out in order off it.
+        self._deployer = ThreadPoolExecutor(1, thread_name_prefix="host-deploy")
+        self._later: list[Future[None]] = []
+
+    def later(self, name: str, app: Callable[[], HostedApp] | None) -> None:
+        """Host `app()` (None: stop hosting `name`) soon, on the host's own thread."""
+
+        def work() -> None:
+            try:
+                if app is None:
+                    self.remove(name)
+                else:
+                    self.deploy(app())
+            except Exception:  # the host goes on with the other sites
+                log.exception("hosting %s failed", name)
+
+        self._later = [f for f in self._later if not f.done()]
+        with suppress(RuntimeError):  # the host was closed: the sandbox is stopping
+            self._later.append(self._deployer.submit(work))
 
     def deploy(self, app: HostedApp) -> SiteHost:
         """Host `app`, replacing what ran for that site before (a new package or new settings)."""
@@ -310,14 +334,23 @@ class FunctionHost:
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
+        for future in list(self._later):
+            try:
+                future.result(max(0.0, deadline - time.monotonic()))
+            except futures.TimeoutError:
+                return False
         return all(site.wait_idle(deadline) for site in list(self.sites.values()))
 
     def describe(self) -> list[dict[str, Any]]:
         return [site.describe() for site in list(self.sites.values())]
 
     def reset(self) -> None:
+        for future in list(self._later):
+            future.cancel()
         for name in list(self.sites):
             self.remove(name)
         self.runs.clear()
 
-    close = reset
+    def close(self) -> None:
+        self.reset()
+        self._deployer.shutdown(wait=True, cancel_futures=True)
