@@ -121,10 +121,12 @@ class Sandbox:
         )
 
     def identity_for(self, principal_id: str | None) -> tuple[str, str]:
-        """The identity endpoint and secret header a hosted site's process gets."""
-        # Until the sandbox serves an endpoint per principal, every site signs in as the
-        # sandbox's own identity.
-        return self.identity_endpoint, self.identity.secret
+        """The identity endpoint and the secret header of a hosted site's own identity, so
+        its calls are held to its roles; a site without an identity gets no working header."""
+        principal = self.emulator.principals.get(principal_id) if principal_id else None
+        if principal is None:
+            return self.identity_endpoint, ""
+        return self.identity_endpoint, self.identity.secret_for(principal)
 
     def platform(self) -> dict[str, str]:
         """What a hosted app finds besides its settings: where this sandbox answers, its CA."""
