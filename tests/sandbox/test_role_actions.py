@@ -76,6 +76,7 @@ VM = f"{RG}/providers/Microsoft.Compute/virtualMachines/vm1"
             Asked("Microsoft.Resources/subscriptions/resourceGroups/read", SUB, True),
         ),
         ("GET", "/subscriptions", None),
+        ("GET", SUB, Asked("Microsoft.Resources/subscriptions/read", SUB, True)),
         ("GET", f"{SUB}/locations", None),
         ("GET", f"{SUB}/providers/Microsoft.Compute", None),
         ("GET", f"{SUB}/providers/Microsoft.Compute/locations/westus2/operations/op1", None),

@@ -65,6 +65,17 @@ def grant(sandbox: Sandbox, principal: str, scope: str, actions: list[str]) -> N
     )
 
 
+def subscription(sandbox: Sandbox, token: SandboxCredential) -> requests.Response:
+    """GET of the sandbox's subscription, signed in as `token`'s identity."""
+    bearer = token.get_token("https://management.azure.com/.default").token
+    return requests.get(
+        f"{sandbox.endpoint}/subscriptions/{sandbox.subscription}?api-version=2022-12-01",
+        headers={"Authorization": f"Bearer {bearer}"},
+        verify=str(sandbox.ca_file),
+        timeout=10,
+    )
+
+
 def lab(clients: Clients) -> None:
     """vm1 in rg1 and vm2 in rg2, both deallocated."""
     for group, name in (("rg1", "vm1"), ("rg2", "vm2")):
@@ -105,6 +116,8 @@ def test_a_role_without_deallocate_refuses_deallocate_and_allows_start(
         with pytest.raises(HttpResponseError) as outside:
             denied()
         assert outside.value.status_code == 403
+    # Its subscription it may read, holding a role inside it; not a group it holds none on.
+    assert subscription(sandbox, token).status_code == 200
     # The sandbox's own identity stays unrestricted.
     clients.compute.virtual_machines.begin_deallocate("rg1", "vm1").result()
 
@@ -113,6 +126,7 @@ def test_an_identity_without_roles_may_not_even_list(sandbox: Sandbox, clients: 
     lab(clients)
     _, token = app_identity(sandbox)
     compute: ComputeManagementClient = sdk(sandbox, ComputeManagementClient, token)  # type: ignore[assignment]
+    assert subscription(sandbox, token).status_code == 403
     for denied in (
         lambda: list(compute.virtual_machines.list("rg1")),
         lambda: list(compute.virtual_machines.list_all()),

@@ -93,11 +93,13 @@ class Authorization:
         if granted(grants, asked.action, asked.scope):
             return None
         if asked.listing and has_any_below(grants, asked.scope):
-            return asked  # as ARM lists: only what the caller may read
+            return asked  # as ARM lists: only what the caller may read; its subscription too
         raise self._refusal(object_id, asked.action, asked.scope)
 
     def visible(self, object_id: str, body: Json) -> Json:
         """A list's page with only the items the caller may read."""
+        if "value" not in body:
+            return body  # one resource the caller may see (its subscription)
         grants = self._grants(object_id)
         items = [
             item

@@ -50,7 +50,8 @@ def _without_providers(method: str, segs: list[str]) -> Asked | None:
     sub = segs[:2]
     rest = [s.lower() for s in segs[2:]]
     if not rest:
-        return Asked(f"Microsoft.Resources/subscriptions/{verb}", _scope(sub))
+        # Any role inside a subscription lets its holder read the subscription itself.
+        return Asked(f"Microsoft.Resources/subscriptions/{verb}", _scope(sub), verb == "read")
     if rest == ["resources"]:
         return Asked("Microsoft.Resources/subscriptions/resources/read", _scope(sub), True)
     if rest[0] != "resourcegroups":
