@@ -11,6 +11,7 @@ from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.computeschedule import ComputeScheduleMgmtClient
 
+from azlab.sandbox.arm.directory import IDENTITY_OBJECT_ID
 from azlab.sandbox.control import SandboxControl
 from azlab.sandbox.credential import SandboxCredential
 from azlab.sandbox.pytest_plugin import Clients, credential
@@ -37,7 +38,10 @@ def app_identity(sandbox: Sandbox) -> tuple[str, SandboxCredential]:
     web = site_client(sandbox)
     site = function_app(web, consumption_plan(web))
     principal = str(site.identity.principal_id)  # type: ignore[attr-defined]
-    found = SandboxControl(sandbox.control_url, str(sandbox.ca_file)).identity(principal)
+    control = SandboxControl(sandbox.control_url, str(sandbox.ca_file))
+    found = control.identity(principal)
+    listed = [i["principalId"] for i in control.identities()]
+    assert listed == [IDENTITY_OBJECT_ID, principal]
     assert found["principalId"] == principal and found["resourceId"] == site.id  # type: ignore[attr-defined]
     return principal, SandboxCredential(found["endpoint"], found["header"])
 

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from aiohttp import web
 
@@ -56,6 +57,28 @@ class ManagedIdentity:
             return self.secret
         digest = hmac.new(self.secret.encode(), principal.object_id.encode(), hashlib.sha256)
         return base64.urlsafe_b64encode(digest.digest()[:24]).decode()
+
+    def described(self, object_id: str, endpoint: str) -> tuple[int, dict[str, Any]]:
+        """How to sign in as one managed identity (or, without an id, each): the endpoint
+        and its secret header, with the identity's ids; for the control API."""
+
+        def one(principal: Principal) -> dict[str, str]:
+            return {
+                "principalId": principal.object_id,
+                "clientId": principal.client_id,
+                "resourceId": principal.resource_id,
+                "endpoint": endpoint,
+                "header": self.secret_for(principal),
+            }
+
+        if self.principals is None:
+            return 404, {"error": "this endpoint serves the sandbox's identity only"}
+        if not object_id:
+            return 200, {"value": [one(p) for p in self.principals.all()]}
+        principal = self.principals.get(object_id)
+        if principal is None:
+            return 404, {"error": f"no identity {object_id!r}"}
+        return 200, one(principal)
 
     def _principal(self, given: str) -> Principal | None:
         candidates = [SANDBOX_PRINCIPAL]

@@ -35,7 +35,7 @@ from azlab.sandbox.arm.managed_identity import ManagedIdentity
 from azlab.sandbox.arm.network import Network
 from azlab.sandbox.arm.operations import Operations
 from azlab.sandbox.arm.outage import Outages
-from azlab.sandbox.arm.principals import Principal, Principals
+from azlab.sandbox.arm.principals import Principals
 from azlab.sandbox.arm.providers import Providers
 from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
@@ -449,32 +449,16 @@ class ArmEmulator:
             # What scripts run through Run Command do, per VM; GET lists the runs so far.
             return web.json_response(self.run_commands.control(request.method, body))
         if action == "identities" or action.startswith("identities/"):
-            return self._identities(action.partition("/")[2])
+            self.state.settle()
+            status, answer = self.identity.described(
+                action.partition("/")[2], self.identity_endpoint
+            )
+            return web.json_response(answer, status=status)
         if (action == "hosted" or action.startswith("hosted/")) and self.hosting is not None:
             return await hosted(self.hosting, action, request.method, request.query, body)
         if action == "health":
             return web.json_response({"ok": True})
         return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
-
-    def _identities(self, object_id: str) -> web.Response:
-        """How to sign in as a managed identity: the identity endpoint and its secret header."""
-
-        def described(principal: Principal) -> dict[str, str]:
-            return {
-                "principalId": principal.object_id,
-                "clientId": principal.client_id,
-                "resourceId": principal.resource_id,
-                "endpoint": self.identity_endpoint,
-                "header": self.identity.secret_for(principal),
-            }
-
-        self.state.settle()
-        if not object_id:
-            return web.json_response({"value": [described(p) for p in self.principals.all()]})
-        principal = self.principals.get(object_id)
-        if principal is None:
-            return web.json_response({"error": f"no identity {object_id!r}"}, status=404)
-        return web.json_response(described(principal))
 
     def backend_reset(self) -> None:
         reset = getattr(self.backend, "reset", None)
