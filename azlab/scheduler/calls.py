@@ -140,6 +140,9 @@ async def delete(session: AzureSession, names: Names, part: Part) -> None:
                 await session.authorization.role_definitions.delete(scope, guid)
             elif part.kind is PartKind.SITE:
                 await session.web.web_apps.delete(rg, part.name)
+            elif part.kind is PartKind.AUTOMATION_ACCOUNT:
+                # Its runbook, package, schedule and job schedule go with it.
+                await session.automation.automation_account.delete(rg, part.name)
             elif part.kind is PartKind.SERVER_FARM:
                 await session.web.app_service_plans.delete(rg, part.name)
             elif part.kind is PartKind.STORAGE_ACCOUNT:

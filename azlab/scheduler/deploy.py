@@ -26,6 +26,8 @@ from azlab.errors import AzlabError, UsageError
 from azlab.plan.loader import LoadedPlan
 from azlab.redact import remember
 from azlab.scheduler import calls
+from azlab.scheduler.automation import runbook_source
+from azlab.scheduler.automation_ops import observe_automation, send_automation
 from azlab.scheduler.desired import (
     HOSTS,
     PACKAGE_DIGEST,
@@ -41,7 +43,16 @@ from azlab.scheduler.observe import Observed, observe, observe_roles
 from azlab.scheduler.package import AppPackage, build_package, runbooks_dir
 from azlab.scheduler.role import load_templates
 from azlab.scheduler.storage import data_plane, sha256
+from azlab.scheduler.wheel import build_wheel
 from azlab.scheduler.zipdeploy import scm_url, zip_deploy
+
+AUTOMATION_KINDS = {
+    PartKind.AUTOMATION_ACCOUNT,
+    PartKind.PYTHON_PACKAGE,
+    PartKind.RUNBOOK,
+    PartKind.SCHEDULE,
+    PartKind.JOB_SCHEDULE,
+}
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class _Run:
     package: AppPackage
     ctx: Context
     seen: Observed
+    wheel: bytes = b""
 
     def rebuild(self) -> Context:
         seen = self.seen
@@ -151,6 +163,7 @@ async def _start(session: AzureSession, loaded: LoadedPlan, options: DeployOptio
     folder = runbooks_dir(dict(env))
     plan_text = loaded.path.read_bytes()
     package = build_package(folder / "function_app", plan_text)
+    wheel = build_wheel() if options.host == "automation" else b""
     ctx = Context(
         names=names,
         plan=plan,
@@ -159,10 +172,15 @@ async def _start(session: AzureSession, loaded: LoadedPlan, options: DeployOptio
         templates=load_templates(folder / "role.json"),
         host=options.host,
         plain=_plain(loaded, env),
+        runbook_source=runbook_source(folder) if wheel else "",
+        wheel_sha256=sha256(wheel) if wheel else "",
     )
-    run = _Run(session, loaded, options, names, plan_text, package, ctx, Observed())
+    run = _Run(session, loaded, options, names, plan_text, package, ctx, Observed(), wheel)
     desired = run.parts()
     run.seen = await observe(session, names, plan.name, desired)
+    if wheel and run.seen.found:
+        by_kind = {p.kind: p for p in desired}
+        await observe_automation(session, names, plan.name, by_kind, run.seen)
     desired = run.parts()
     roles = [p for p in desired if p.kind in (PartKind.ROLE_DEFINITION, PartKind.ROLE_ASSIGNMENT)]
     await observe_roles(session, roles, run.seen)
@@ -207,12 +225,6 @@ async def deploy(
         report.seconds = time.monotonic() - began
         return report
     await _require_plan_group(session, loaded)
-    if options.host == "automation":
-        raise UsageError(
-            "--host automation: deploy shows the Automation account's parts, but cannot "
-            "make them yet",
-            hint="use --host functions, or the manual steps in runbooks/README.md",
-        )
     try:
         await _send_all(run, report, progress)
     except AzlabError as exc:
@@ -253,7 +265,8 @@ async def _send_all(run: _Run, report: DeployReport, progress: Progress) -> None
         progress(f"done    {part.kind.label} {part.name} ({time.monotonic() - started:.1f}s)")
     run.rebuild()
     report.plan_url = plan_url(run.ctx)
-    report.scm_url = await _scm(session, names)
+    if run.options.host == "functions":
+        report.scm_url = await _scm(session, names)
 
 
 async def _scm(session: AzureSession, names: Names) -> str | None:
@@ -271,6 +284,14 @@ async def _send(run: _Run, part: Part) -> None:
             else:
                 await data.upload_plan(run.plan_text)
         seen.add(part, dict(part.props), True)
+        return
+    if part.kind in AUTOMATION_KINDS:
+        if part.kind is not PartKind.PYTHON_PACKAGE:
+            await send_automation(session, run.ctx, part, seen, None, run.wheel)
+            return
+        assert seen.blob_endpoint and seen.queue_endpoint
+        async with data_plane(session, names, seen.blob_endpoint, seen.queue_endpoint) as data:
+            await send_automation(session, run.ctx, part, seen, data, run.wheel)
         return
     if part.kind is PartKind.PACKAGE:
         url = await _scm(session, names)
@@ -316,7 +337,8 @@ async def remove(
         PartKind.QUEUE,
         PartKind.CONTAINER,
         PartKind.PLAN_BLOB,
-    }
+        *AUTOMATION_KINDS,
+    } - {PartKind.AUTOMATION_ACCOUNT}
     shown = [c for c in changes if c.part.kind not in inside]
     ours = {c.part.address.lower() for c in shown if c.action is Action.DELETE}
     kept: list[str] = []

@@ -49,6 +49,9 @@ class Context:
     # Plain settings copied from the deploying environment (the plan's variables).
     plain: Mapping[str, str] = field(default_factory=dict)
     tick_schedule: str = DEFAULT_TICK_SCHEDULE
+    # --host automation: the runbook as runbooks/ holds it, and the azlab wheel's digest.
+    runbook_source: str = ""
+    wheel_sha256: str = ""
 
 
 def python_version() -> str:
@@ -190,8 +193,9 @@ def _site_parts(ctx: Context) -> list[Part]:
     ]
 
 
-def role_parts(ctx: Context, principal_scope: str) -> list[Part]:
-    """The two custom roles and the four assignments to the host's identity."""
+def role_parts(ctx: Context, principal_scope: str, *, queue: bool = True) -> list[Part]:
+    """The two custom roles and the assignments to the host's identity (the queue role only
+    for a host that reads the queue)."""
     names = ctx.names
     sub = names.subscription
     operator = ctx.templates[roles.OPERATOR]
@@ -221,12 +225,15 @@ def role_parts(ctx: Context, principal_scope: str) -> list[Part]:
             roles.built_in_id(sub, roles.STORAGE_BLOB_DATA_OWNER),
             roles.BUILT_IN_NAMES[roles.STORAGE_BLOB_DATA_OWNER],
         ),
-        (
-            names.storage_id,
-            roles.built_in_id(sub, roles.STORAGE_QUEUE_DATA_CONTRIBUTOR),
-            roles.BUILT_IN_NAMES[roles.STORAGE_QUEUE_DATA_CONTRIBUTOR],
-        ),
     ]
+    if queue:
+        grants.append(
+            (
+                names.storage_id,
+                roles.built_in_id(sub, roles.STORAGE_QUEUE_DATA_CONTRIBUTOR),
+                roles.BUILT_IN_NAMES[roles.STORAGE_QUEUE_DATA_CONTRIBUTOR],
+            )
+        )
     for scope, definition, label in grants:
         principal = ctx.principal
         name = (
@@ -276,11 +283,12 @@ def parts(ctx: Context) -> list[Part]:
     if ctx.host == "automation":
         from azlab.scheduler.automation import automation_parts
 
+        storage = [p for p in _storage_parts(ctx) if p.kind is not PartKind.QUEUE]
         return [
             _group_part(ctx),
-            *_storage_parts(ctx),
+            *storage,
             *automation_parts(ctx),
-            *role_parts(ctx, f"account {ctx.names.automation_account}"),
+            *role_parts(ctx, f"account {ctx.names.automation_account}", queue=False),
         ]
     return [
         _group_part(ctx),

@@ -36,7 +36,7 @@ class Observed:
         self.found[part.address.lower()] = Found(part.address, props, owned)
 
 
-async def _get(what: str, call: Callable[[], Awaitable[T]]) -> T | None:
+async def get_or_none(what: str, call: Callable[[], Awaitable[T]]) -> T | None:
     """The answer, or None for 404 (some Web operations answer None themselves)."""
     with azure_errors(resource=what):
         try:
@@ -58,7 +58,9 @@ async def observe(session: AzureSession, names: Names, plan: str, parts: list[Pa
     seen = Observed()
     by_kind = {p.kind: p for p in parts}
     rg = names.resource_group
-    group = await _get(f"resource group {rg}", lambda: session.resource.resource_groups.get(rg))
+    group = await get_or_none(
+        f"resource group {rg}", lambda: session.resource.resource_groups.get(rg)
+    )
     if group is None:
         return seen  # nothing of the scheduler can be there without its group
     part = by_kind[PartKind.RESOURCE_GROUP]
@@ -78,7 +80,7 @@ async def _observe_storage(
     seen: Observed,
 ) -> None:
     rg, name = names.resource_group, names.storage_account
-    account = await _get(
+    account = await get_or_none(
         f"storage account {name}",
         lambda: session.storage.storage_accounts.get_properties(rg, name),
     )
@@ -101,7 +103,7 @@ async def _observe_storage(
     endpoints = account.primary_endpoints
     seen.blob_endpoint, seen.queue_endpoint = str(endpoints.blob), str(endpoints.queue)
     container = by_kind[PartKind.CONTAINER]
-    found = await _get(
+    found = await get_or_none(
         f"container {container.name}",
         lambda: session.storage.blob_containers.get(rg, name, container.name.split("/")[-1]),
     )
@@ -111,7 +113,7 @@ async def _observe_storage(
     if not owned:
         return  # someone else's account: its data is not read
     async with data_plane(session, names, seen.blob_endpoint, seen.queue_endpoint) as data:
-        metadata_or_none = await data.queue_metadata(QUEUE)
+        metadata_or_none = await data.queue_metadata(QUEUE) if PartKind.QUEUE in by_kind else None
         if metadata_or_none is not None:
             queue = by_kind[PartKind.QUEUE]
             seen.add(queue, {"metadata": metadata_or_none}, _owned(metadata_or_none, plan))
@@ -130,7 +132,7 @@ async def _observe_site(
 ) -> None:
     rg = names.resource_group
     web = session.web
-    farm = await _get(
+    farm = await get_or_none(
         f"app service plan {names.server_farm}",
         lambda: web.app_service_plans.get(rg, names.server_farm),
     )
@@ -150,7 +152,7 @@ async def _observe_site(
             },
             _owned(tags, plan),
         )
-    site = await _get(f"function app {names.site}", lambda: web.web_apps.get(rg, names.site))
+    site = await get_or_none(f"function app {names.site}", lambda: web.web_apps.get(rg, names.site))
     if site is None:
         return
     data = site.as_dict()
@@ -175,7 +177,7 @@ async def _observe_site(
     seen.site_host = props.get("defaultHostName")
     if not owned:
         return
-    listed = await _get(
+    listed = await get_or_none(
         f"function app {names.site} settings",
         lambda: web.web_apps.list_application_settings(rg, names.site),
     )
@@ -202,7 +204,9 @@ def _permissions(found: Any) -> list[dict[str, list[str]]]:
 
 async def _role_definition(session: AzureSession, part: Part, seen: Observed) -> None:
     scope, guid = authorization_path(part.address)
-    found = await _get(part.name, lambda: session.authorization.role_definitions.get(scope, guid))
+    found = await get_or_none(
+        part.name, lambda: session.authorization.role_definitions.get(scope, guid)
+    )
     if found is not None:
         props = {
             "roleName": found.role_name,
@@ -218,7 +222,9 @@ async def _role_assignment(session: AzureSession, part: Part, seen: Observed) ->
     scope, name = authorization_path(part.address)
     if name.startswith("new-"):
         return  # its principal does not exist yet
-    found = await _get(part.name, lambda: session.authorization.role_assignments.get(scope, name))
+    found = await get_or_none(
+        part.name, lambda: session.authorization.role_assignments.get(scope, name)
+    )
     if found is not None:
         props = {
             "roleDefinitionId": found.role_definition_id,

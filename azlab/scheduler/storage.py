@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import ContentSettings
+from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient
 from azure.storage.queue.aio import QueueServiceClient
 
@@ -32,6 +33,8 @@ def sha256(data: bytes) -> str:
 class DataPlane:
     blobs: BlobServiceClient
     queues: QueueServiceClient
+    account: str
+    key: str
 
     async def queue_metadata(self, queue: str) -> dict[str, str] | None:
         try:
@@ -64,6 +67,20 @@ class DataPlane:
             content_settings=ContentSettings(content_type="application/yaml"),
         )
 
+    async def upload_wheel(self, name: str, data: bytes) -> str:
+        """Upload a package wheel; its URL with a read-only SAS valid for a day (a secret)."""
+        blob = self.blobs.get_blob_client(CONTAINER, f"packages/{name}")
+        await blob.upload_blob(data, overwrite=True, metadata={DIGEST_KEY: sha256(data)})
+        sas = generate_blob_sas(
+            self.account,
+            CONTAINER,
+            f"packages/{name}",
+            account_key=self.key,
+            permission=BlobSasPermissions(read=True),
+            expiry=datetime.now(timezone.utc) + timedelta(days=1),
+        )
+        return f"{blob.url}?{sas}"
+
     async def delete_queue(self, queue: str) -> None:
         with suppress(ResourceNotFoundError):
             await self.queues.get_queue_client(queue).delete_queue()
@@ -80,4 +97,4 @@ async def data_plane(
         BlobServiceClient(blob_endpoint, credential=credential) as blobs,
         QueueServiceClient(queue_endpoint, credential=credential) as queues,
     ):
-        yield DataPlane(blobs, queues)
+        yield DataPlane(blobs, queues, names.storage_account, key)
