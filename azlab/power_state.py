@@ -43,6 +43,9 @@ class VmState:
     hibernated: bool = False
     resource_id: str = ""  # ARM id and region, as listed (the batch API needs both)
     location: str = ""
+    # The guest agent's report in the listed instance view: "ready", "not ready", or "" when
+    # the list carries none (then only the VM's own instance view tells).
+    agent: str = ""
 
     @property
     def failed_code(self) -> str | None:
@@ -54,7 +57,8 @@ class VmState:
 
 def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
     """One VM of a `list_all(statusOnly=true)` answer, read as its REST JSON."""
-    statuses = item.get("properties", {}).get("instanceView", {}).get("statuses", [])
+    view = item.get("properties", {}).get("instanceView", {})
+    statuses = view.get("statuses", [])
     power: str = PowerState.UNKNOWN.value
     provisioning = "succeeded"
     evicted = hibernated = False
@@ -77,4 +81,12 @@ def parse_status_list_item(item: Mapping[str, Any]) -> VmState:
         hibernated,
         str(item.get("id") or ""),
         str(item.get("location") or ""),
+        _agent(view.get("vmAgent")),
     )
+
+
+def _agent(report: Any) -> str:
+    if not isinstance(report, Mapping):
+        return ""
+    shown = [str(s.get("displayStatus", "")).lower() for s in report.get("statuses") or []]
+    return "ready" if "ready" in shown else "not ready"

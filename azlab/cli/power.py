@@ -76,6 +76,9 @@ def _report_data(report: ticking.TickReport) -> dict[str, Any]:
             "status_requests": report.status_requests,
             "fallbacks": report.fallbacks,
         },
+        "guest": [run.as_dict() for run in report.guest],
+        "gate_seconds": round(report.gate_seconds, 2),
+        "gate_requests": report.gate_requests,
         "list_rounds": report.list_rounds,
         "throttled": report.throttled,
         "seconds": round(report.seconds, 2),
@@ -108,6 +111,9 @@ def _print_report(report: ticking.TickReport) -> None:
         )
     for vm, why in report.fallbacks.items():
         out.print(f"{vm}: sent per VM, not in a batch: {why}")
+    for run in report.guest:
+        verdict = "ok" if run.ok else ("FAILED, not stopped" if run.blocked else "FAILED")
+        out.print(f"{run.vm}: {run.hook} {verdict} ({run.detail}, {run.seconds:.1f}s)")
     out.print(
         f"{report.actions_sent} per-VM actions, {report.list_rounds} status list rounds, "
         f"{report.throttled} throttled answers, {report.seconds:.1f}s: "

@@ -79,6 +79,12 @@ def start(
     storage_faults: str = typer.Option(
         "", "--storage-faults", help="e.g. 503=0.05@put-page-from-url,drop=0.01@get,copy-fail=0.5"
     ),
+    agent_ready_after: str = typer.Option(
+        "3s", "--agent-ready-after", help="How long after running a VM's guest agent is Ready."
+    ),
+    agent_never: str = typer.Option(
+        "", "--agent-never", help="VMs whose guest agent never reports Ready, e.g. dc01|sql01."
+    ),
 ) -> None:
     """Start the sandbox in the background and print `export` lines for it.
 
@@ -93,6 +99,8 @@ def start(
         "copy_speed": copy_speed,
         "blob_limits": blob_limits,
         "storage_faults": storage_faults,
+        "agent_ready_after": agent_ready_after,
+        "agent_never": agent_never,
     }
     Settings().with_changes(settings)  # bad values fail here, with a clear message
     info = _info(data)

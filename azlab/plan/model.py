@@ -227,7 +227,52 @@ class VmParts(_Strict):
     nsg: Name | None = None
 
 
-class Vm(_Strict):
+Script = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="Run inside the VM through Azure Run Command: shell on Linux, PowerShell "
+        "on Windows; takes no ${VAR} (write $${ for a literal ${)",
+    ),
+]
+
+
+class Ready(_Strict):
+    """When a started VM counts as up: its guest agent Ready, then `script` exiting 0."""
+
+    script: Script | None = Field(
+        None, description="A probe; exit code 0 means ready (without it, the agent alone)"
+    )
+    timeout: Duration = Field(
+        timedelta(minutes=10), description="How long to wait for Ready before reporting NotReady"
+    )
+    delay: Duration = Field(timedelta(seconds=30), description="The wait between probes")
+
+
+class Hook(_Strict):
+    """A script run inside the VM around a power action."""
+
+    script: Script
+    timeout: Duration = Field(timedelta(minutes=5), description="How long the script may run")
+    required: bool = Field(
+        False,
+        description="before_stop only: a failure keeps the VM running (else it is only reported)",
+    )
+
+
+class Guest(_Strict):
+    """The health gate and guest hooks a VM or a group declares."""
+
+    ready: Ready | None = Field(
+        None, description="What 'started' means before the next tier starts: agent Ready, probe"
+    )
+    before_stop: Hook | None = Field(None, description="Run before the stop is sent")
+    after_start: Hook | None = Field(
+        None, description="Run once the VM is Ready, before the next tier starts"
+    )
+
+
+class Vm(Guest):
     name: Name
     size: str
     os: Literal["windows", "linux"]
@@ -271,7 +316,9 @@ class Vm(_Strict):
     )
 
 
-class Group(_Strict):
+class Group(Guest):
+    """`ready`, `before_stop` and `after_start` here apply to every VM that sets none."""
+
     name: Name
     location: str | None = None
     schedule: str | None = None
@@ -368,6 +415,14 @@ class Plan(_Strict):
 
     def network(self, name: str) -> Network | None:
         return next((n for n in self.networks if n.name.lower() == name.lower()), None)
+
+    def guest(self, group: Group, vm: Vm) -> Guest:
+        """The VM's gate and hooks: its own, else its group's."""
+        return Guest(
+            ready=vm.ready or group.ready,
+            before_stop=vm.before_stop or group.before_stop,
+            after_start=vm.after_start or group.after_start,
+        )
 
     def schedule(self, name: str) -> Schedule | None:
         return next((s for s in self.schedules if s.name == name), None)

@@ -30,6 +30,7 @@ from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, AzureOperationError, NetworkError
 from azlab.graph import Listener, Outcome, RunStats, Status, Task, run_graph
 from azlab.power.batch import BatchPower, as_state
+from azlab.power.ready import HealthGate
 from azlab.power.steps import Step, StepKey
 from azlab.power.watch import StateWatcher
 from azlab.power_state import SETTLED, PowerState, VmState
@@ -80,8 +81,12 @@ class PowerRun:
         retry_delay: float = 10.0,
         hibernate: frozenset[str] = frozenset(),
         batch: BatchPower | None = None,
+        gate: HealthGate | None = None,
     ) -> None:
         self.session = session
+        self.gate = gate
+        self._needed: set[StepKey] = set()  # start steps a later step with work waits for
+        self._followed: set[StepKey] = set()  # steps some other step waits for
         # VMs (lower case) stopped by hibernating them, as the plan's `hibernate` asks.
         self.hibernate = hibernate
         self.batch = batch
@@ -101,6 +106,13 @@ class PowerRun:
         listener: Listener[StepKey] | None = None,
     ) -> tuple[list[Outcome[StepKey]], RunStats]:
         steps = list(steps)
+        for step in steps:
+            work = any(
+                not _arrived(self.watcher.states.get(v.lower()), step.want) for v in step.vms
+            )
+            self._followed.update(step.needs)
+            if work:
+                self._needed.update(step.needs)
         stats = RunStats()
         tasks = [Task(s.key, self._runner(s), s.needs, s.label) for s in steps]
         outcomes = await run_graph(tasks, parallelism=parallelism, listener=listener, stats=stats)
@@ -126,6 +138,13 @@ class PowerRun:
         for vm in step.vms:
             if vm not in todo:
                 self.results[vm.lower()] = VmResult(vm, step.group, step.want, Result.ALREADY)
+        if self.gate is not None and step.want == PowerState.DEALLOCATED and todo:
+            held = await self.gate.stopping(step, todo)
+            for vm, why in held.items():
+                self.results[vm.lower()] = VmResult(
+                    vm, step.group, step.want, Result.FAILED, 0, why
+                )
+            todo = [vm for vm in todo if vm not in held]
         attempts = dict.fromkeys(todo, 0)
         # The error code of each VM's last failed attempt, so a retry still going at the
         # deadline is reported with it, not as a bare time-out.
@@ -169,6 +188,8 @@ class PowerRun:
                     min(self.retry_delay * 2 ** (min(attempts[v] for v in retry) - 1), 300)
                 )
             todo = retry
+        if self.gate is not None and step.want == PowerState.RUNNING:
+            await self._gate_started(step)
         failed = [
             vm
             for vm in step.vms
@@ -178,6 +199,27 @@ class PowerRun:
         ]
         if failed:
             raise StepFailed(f"{', '.join(failed)} did not reach {step.want}")
+
+    async def _gate_started(self, step: Step) -> None:
+        """Hold the step until its VMs are Ready; a VM that is not fails with NotReady."""
+        assert self.gate is not None
+        by_result: dict[Result, list[str]] = {Result.DONE: [], Result.ALREADY: []}
+        for vm in step.vms:
+            result = self.results.get(vm.lower())
+            if result is not None and result.result in by_result:
+                by_result[result.result].append(vm)
+        not_ready = await self.gate.started(
+            step,
+            by_result[Result.DONE],
+            by_result[Result.ALREADY],
+            needed=step.key in self._needed,
+            followed=step.key in self._followed,
+        )
+        for vm, why in not_ready.items():
+            done = self.results[vm.lower()]
+            self.results[vm.lower()] = VmResult(
+                vm, step.group, step.want, Result.FAILED, done.attempts, why
+            )
 
     async def _send_wave(
         self, step: Step, vms: list[str]

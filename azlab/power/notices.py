@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -241,14 +241,17 @@ async def after_tick(
     *,
     links: SnoozeLinks | None = None,
     first_wait: float | None = None,
+    extra: Sequence[Message] = (),
 ) -> list[Delivery]:
-    """Send this tick's messages; a dead channel or an unwritable state file is logged."""
+    """Send this tick's messages (and `extra`, e.g. failed guest hooks); a dead channel or an
+    unwritable state file is logged."""
     sent = SentLog.load(plan.name)
     messages = [
         *with_snooze_links(plan, before_stop(plan, states, now, links)),
         *failures(plan, results, now),
         *deviations(plan, states, sent.seen, now),
         *(budget(plan, decision, now) if decision is not None else []),
+        *extra,
     ]
     deliveries = await send(
         plan, messages, sent, now, first_wait=FIRST_WAIT if first_wait is None else first_wait

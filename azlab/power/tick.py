@@ -25,8 +25,10 @@ from azlab.plan.model import Plan
 from azlab.power import evictions
 from azlab.power.batch import BatchPower, batch_enabled
 from azlab.power.enforce import PowerRun, Result, VmResult
+from azlab.power.hooks import GuestRun, hook_failures
 from azlab.power.lease import DEFAULT_WAIT, group_leases
 from azlab.power.notices import after_tick
+from azlab.power.ready import NOT_READY, HealthGate, gate_enabled
 from azlab.power.steps import PowerVm, Step, StepKey, build_steps
 from azlab.power.watch import StateWatcher
 from azlab.power_state import PowerState, VmState
@@ -56,6 +58,9 @@ class TickReport:
     batch_requests: int = 0  # execute requests
     status_requests: int = 0  # operation-status reads
     fallbacks: dict[str, str] = field(default_factory=dict)  # vm -> why it went per VM
+    guest: list[GuestRun] = field(default_factory=list)  # probes and hooks run in the VMs
+    gate_seconds: float = 0.0  # time start steps waited for Ready and after_start
+    gate_requests: int = 0  # run commands sent and instance views read for the gate
 
     @property
     def ok(self) -> bool:
@@ -121,10 +126,12 @@ async def enforce(
     ledger: Recorder | None = None,
     restart_evicted: bool = False,
     batch: bool | None = None,
+    health_gate: bool | None = None,
 ) -> TickReport:
     """`restart_evicted`: a scheduled tick's, also start evicted Spot VMs inside their window.
 
-    `batch` None reads the setting (`AZLAB_BATCH_POWER`).
+    `batch` None reads the setting (`AZLAB_BATCH_POWER`), `health_gate` None
+    `AZLAB_HEALTH_GATE` (on: later tiers wait for Ready, hooks run; ready.py).
     """
     began = time.monotonic()
     report = TickReport(at, dict(wants), dict(reasons))
@@ -153,14 +160,28 @@ async def enforce(
     watcher = StateWatcher(session, plan.resource_group, interval=poll_interval, initial=states)
     report.batch = batch_enabled(batch)
     batcher = BatchPower(session, interval=poll_interval) if report.batch else None
+    deadline = time.monotonic() + deadline_seconds
+    gate = (
+        HealthGate(
+            session,
+            plan.resource_group,
+            watcher,
+            {vm.name: plan.guest(group, vm) for group, vm in plan.all_vms()},
+            poll=poll_interval,
+            deadline=deadline,
+        )
+        if gate_enabled(health_gate)
+        else None
+    )
     run = PowerRun(
         session,
         plan.resource_group,
         watcher,
-        deadline=time.monotonic() + deadline_seconds,
+        deadline=deadline,
         retry_delay=retry_delay,
         hibernate=frozenset(vm.name.lower() for _, vm in plan.all_vms() if vm.hibernate),
         batch=batcher,
+        gate=gate,
     )
     try:
         await run.run(report.steps, listener=listener)
@@ -170,12 +191,21 @@ async def enforce(
             await batcher.close()
     report.results = run.results
     if ledger is not None:
-        arrived = {r.vm: r.want for r in run.results.values() if r.result is Result.DONE}
+        # A VM that started but never got Ready is running (and billed) all the same.
+        arrived = {
+            r.vm: r.want
+            for r in run.results.values()
+            if r.result is Result.DONE or r.detail.startswith(NOT_READY)
+        }
         await ledger.record(session, at, {n: s.power for n, s in states.items()}, arrived)
     report.fallbacks = dict(run.fallbacks)
     if batcher is not None:
         report.batch_requests = batcher.execute_requests
         report.status_requests = batcher.status_requests
+    if gate is not None:
+        report.guest = list(gate.runs)
+        report.gate_seconds = gate.seconds
+        report.gate_requests = gate.instance_views + gate.scripts
     report.actions_sent = run.actions_sent
     report.list_rounds = watcher.rounds + 1
     report.throttled = session.rate_limits.throttled
@@ -211,6 +241,7 @@ async def tick_plan(
     command: str = "tick",
     lock_wait: float = DEFAULT_WAIT,
     batch: bool | None = None,
+    health_gate: bool | None = None,
 ) -> TickReport:
     """Open a session on `target` and enforce `wants` (default: the schedules at `at`);
     `money` has the budget adjust them and records what the tick saw and did. Evicted Spot
@@ -239,8 +270,16 @@ async def tick_plan(
                 ledger=None if money is None or dry_run else money.recorder,
                 restart_evicted=restart_evicted,
                 batch=batch,
+                health_gate=health_gate,
             )
         report.budget = None if money is None else money.decision
     if plan.notify and command == "tick" and not dry_run:
-        report.notices = await after_tick(plan, report.observed, report.results, report.budget, at)
+        report.notices = await after_tick(
+            plan,
+            report.observed,
+            report.results,
+            report.budget,
+            at,
+            extra=hook_failures(plan.name, report.guest, at),
+        )
     return report

@@ -15,6 +15,10 @@ _SECRET = (
 _BUDGET = "the ceiling `azlab tick` holds the month's estimated spend to: power, not a property"
 _NOTIFY = "where and when `azlab tick` tells people (webhooks); nothing Azure holds"
 _LEDGER = "where azlab keeps its spend ledger (a blob a month); the container is not the plan's"
+_GUEST = (
+    "scripts `azlab tick`, `up` and `down` run inside the VM through Run Command, and the "
+    "health gate between tiers: power, not a property"
+)
 _NAMING = "a name pattern `azlab validate` checks (AZL045), as a warning"
 
 # Plan JSON path (`[]` for every item of a list) -> why it is not a resource property.
@@ -51,6 +55,24 @@ PLAN_ONLY: dict[str, str] = {
     "notify[].lead": _NOTIFY,
     "ledger.storage_account": _LEDGER,
     "ledger.container": _LEDGER,
+    "groups[].ready.script": _GUEST,
+    "groups[].ready.timeout": _GUEST,
+    "groups[].ready.delay": _GUEST,
+    "groups[].before_stop.script": _GUEST,
+    "groups[].before_stop.timeout": _GUEST,
+    "groups[].before_stop.required": _GUEST,
+    "groups[].after_start.script": _GUEST,
+    "groups[].after_start.timeout": _GUEST,
+    "groups[].after_start.required": _GUEST,
+    "groups[].vms[].ready.script": _GUEST,
+    "groups[].vms[].ready.timeout": _GUEST,
+    "groups[].vms[].ready.delay": _GUEST,
+    "groups[].vms[].before_stop.script": _GUEST,
+    "groups[].vms[].before_stop.timeout": _GUEST,
+    "groups[].vms[].before_stop.required": _GUEST,
+    "groups[].vms[].after_start.script": _GUEST,
+    "groups[].vms[].after_start.timeout": _GUEST,
+    "groups[].vms[].after_start.required": _GUEST,
     "groups[].vms[].tier": "the order VMs start and stop in within a group",
     "groups[].vms[].admin.password_env": _SECRET,
     "groups[].vms[].admin.ssh_key_file": _SECRET,

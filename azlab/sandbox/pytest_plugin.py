@@ -14,8 +14,7 @@ from azlab.sandbox.credential import SandboxCredential
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
 
-# The guest agent is Ready as soon as its VM runs: the tests of the health gate set a delay.
-TEST_SETTINGS = Settings(page_size=5, agent_ready_after=0.0)
+TEST_SETTINGS = Settings(page_size=5)
 
 
 @pytest.fixture(scope="session")

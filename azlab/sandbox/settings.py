@@ -131,9 +131,9 @@ class Settings:
     page_size: int = 100
     throttle: str = "off"  # off | azure | xN (Azure's limits scaled by N)
     token_lifetime: float = 0.0  # seconds the tokens it issues last at most; 0: a day
-    # The guest agent reports Ready this long (sandbox clock) after its VM reaches running,
-    # and never on the VMs named in `agent_never` (lower case).
-    agent_ready_after: float = 3.0
+    # The guest agent reports Ready this long (sandbox clock) after its VM reaches running
+    # (`azlab sandbox start` makes it 3 s), and never on the VMs `agent_never` names.
+    agent_ready_after: float = 0.0
     agent_never: frozenset[str] = frozenset()
     faults: Faults = field(default_factory=Faults)
     storage: GatewaySettings = field(default_factory=GatewaySettings)

@@ -28,6 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 BASE: dict[str, Any] = yaml.safe_load((ROOT / "plans" / "lynclab.yaml").read_text())
 # The example lab keeps its ledger in a local file; the walk needs the field present.
 BASE.setdefault("ledger", {"storage_account": "stwus2lynclab01"})
+# Nor does it run guest scripts: a hook or probe needs its script before a field can change.
+for _group in BASE["groups"]:
+    for _holder in (_group, *_group["vms"]):
+        for _hook in ("ready", "before_stop", "after_start"):
+            _holder.setdefault(_hook, {"script": "exit 0"})
 SCHEMA = plan_json_schema()
 
 

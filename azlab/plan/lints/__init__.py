@@ -23,6 +23,9 @@ AZL103 no schedule stops the VMs (warning)
 AZL110 max_price without spot  AZL111 license on Linux   AZL112 hibernate on a size without it
 AZL113 spot and hibernate     AZL114 failsafe without time zone
 AZL115 failsafe while scheduled on
+AZL130 hook or ready timeout out of range  AZL131 probe delay not under its timeout
+AZL132 group script in a mixed-OS group    AZL133 required on after_start (warning)
+AZL134 probes faster than Azure takes writes (warning)
 `azlab import` reports four more codes of its own: they need facts a plan does not hold.
 """
 
@@ -34,6 +37,7 @@ from azlab.plan.lints import (
     admin,
     costs,
     endpoints,
+    guest,
     images,
     names,
     references,
@@ -51,4 +55,5 @@ RULES: list[Rule] = [
     *images.RULES,
     *running.RULES,
     *costs.RULES,
+    *guest.RULES,
 ]
