@@ -29,6 +29,7 @@ from azure.core.rest import HttpRequest
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from azlab.azure.errors import azure_errors
+from azlab.azure.observe import json_body
 from azlab.azure.session import AzureSession
 from azlab.errors import AzlabError, AzureOperationError, NetworkError
 
@@ -147,8 +148,7 @@ async def _post(
     await response.read()
     if response.status_code >= 400:
         raise HttpResponseError(response=response)
-    answer: dict[str, Any] = response.json()
-    return answer
+    return await json_body(response)
 
 
 def _results(answer: Mapping[str, Any]) -> list[dict[str, Any]]:

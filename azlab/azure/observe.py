@@ -1,8 +1,12 @@
-"""Reading Azure's answers: resource ids as names, REST JSON of SDK models."""
+"""Reading Azure's answers: resource ids as names, REST JSON of SDK models and of raw answers."""
 
 from __future__ import annotations
 
+import gc
+import json
 from typing import Any
+
+from azure.core.rest import AsyncHttpResponse
 
 
 def as_json(item: Any) -> dict[str, Any]:
@@ -25,3 +29,21 @@ def subnet_ref(subnet_id: str | None) -> str | None:
         return None
     parts = subnet_id.rstrip("/").split("/")
     return f"{parts[-3]}/{parts[-1]}"
+
+
+async def json_body(response: AsyncHttpResponse) -> dict[str, Any]:
+    """The answer's JSON object, decoded with the cyclic garbage collector paused.
+
+    A page of 1,000 VMs is some 150,000 new objects, none of them in a cycle; collecting
+    while they are made scans the process's whole heap (the plan, the states) over and
+    over, and tripled the time to decode a page in a tick of 5,000 VMs.
+    """
+    body = await response.read()
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        found = json.loads(body)
+    finally:
+        if paused:
+            gc.enable()
+    return found if isinstance(found, dict) else {}

@@ -6,12 +6,11 @@ so a round costs a few list pages however many VMs there are, never a GET per VM
 
 from __future__ import annotations
 
-from typing import Any
-
 from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
 from azlab.azure.errors import azure_errors
+from azlab.azure.observe import json_body
 from azlab.azure.session import AzureSession
 from azlab.power_state import VmState, parse_status_list_item
 
@@ -34,7 +33,7 @@ async def list_states(session: AzureSession, resource_group: str) -> dict[str, V
             await response.read()
             if response.status_code >= 400:
                 raise HttpResponseError(response=response)
-            page: dict[str, Any] = response.json()
+            page = await json_body(response)
             for item in page.get("value", []):
                 if marker in str(item.get("id", "")).lower():
                     state = parse_status_list_item(item)

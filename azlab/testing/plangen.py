@@ -16,10 +16,8 @@ def synthetic_plan(
     name: str = "scale",
     schedule: bool = True,
     data_disks: bool = False,
-    subscription: str = "${AZURE_SUBSCRIPTION_ID}",
 ) -> str:
-    """YAML text of a plan with `vms` Linux VMs in `groups` groups (in `subscription`, by
-    default the environment's)."""
+    """YAML text of a plan with `vms` Linux VMs in `groups` groups."""
     if groups < 1 or vms < groups:
         raise ValueError("need at least one VM per group")
     if groups > 250:
@@ -27,7 +25,7 @@ def synthetic_plan(
     lines = [
         "version: 1",
         f"name: {name}",
-        f"subscription: {subscription}",
+        "subscription: ${AZURE_SUBSCRIPTION_ID}",
         f"resource_group: rg-{name}",
         "location: westus2",
         "networks:",
