@@ -32,6 +32,12 @@ def rehearse_command(
     output: ReportFormat = typer.Option(
         ReportFormat.text, "--output", "-o", help="text, json, or markdown for a pull request."
     ),
+    hosted: bool = typer.Option(
+        False,
+        "--hosted",
+        help="Deploy the scheduler (as `azlab scheduler deploy` does) into the sandbox and let "
+        "the hosted Function app tick the week, with its own identity and roles.",
+    ),
     ledger: Path | None = typer.Option(
         None,
         "--ledger",
@@ -44,6 +50,9 @@ def rehearse_command(
     All plans share one sandbox, as they would share a subscription. Missing
     admin secrets get placeholders, named in the report; no Azure account is
     used. Progress goes to stderr. Exit 0 only if every step of every plan passed.
+
+    With --hosted the week is ticked by the deployed scheduler running in the sandbox
+    (its timer on the sandbox clock), not by azlab in this process; its runs are counted.
 
     Example: azlab rehearse plans/*.yaml --week-of 2026-11-02 --output markdown
     """
@@ -59,7 +68,11 @@ def rehearse_command(
         raise UsageError(f"--week-of {week_of!r} is not a date", hint="e.g. 2026-11-02") from None
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     run = rehearse(
-        plans, week, progress=lambda line: err.print(line, markup=False), ledger_dir=ledger
+        plans,
+        week,
+        progress=lambda line: err.print(line, markup=False),
+        ledger_dir=ledger,
+        hosted=hosted,
     )
     if output is ReportFormat.json:
         print_json(as_data(run))

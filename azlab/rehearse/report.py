@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from azlab.rehearse.chart import observed_chart
+from azlab.rehearse.hosted import HostedFigures
 from azlab.rehearse.run import Run
 from azlab.rehearse.steps import Rehearsal
 from azlab.rehearse.week import GroupWeek, WeekResult
@@ -23,6 +24,7 @@ def as_data(run: Run) -> dict[str, Any]:
         "week_of": run.week_of.isoformat(),
         "storage": run.storage or None,
         "seconds": round(run.seconds, 2),
+        "hosted": run.hosted,
         "plans": [_plan_data(r) for r in run.rehearsals],
     }
 
@@ -45,6 +47,7 @@ def _plan_data(r: Rehearsal) -> dict[str, Any]:
             for s in r.steps
         ],
         "week": None if r.week is None else _week_data(r.week),
+        "hosted": None if r.hosted is None else r.hosted.as_data(),
     }
 
 
@@ -82,12 +85,23 @@ def _week_data(week: WeekResult) -> dict[str, Any]:
     }
 
 
-def _week_title(week: WeekResult) -> str:
+def _week_title(week: WeekResult, hosted: HostedFigures | None = None) -> str:
     zone = ZoneInfo(week.zone)
     start, end = week.start.astimezone(zone), week.end.astimezone(zone)
     hours = (week.end - week.start).total_seconds() / 3600
+    span = f"Week {start:%a %Y-%m-%d %H:%M} to {end:%a %Y-%m-%d %H:%M} {week.zone} ({hours:.0f} h)"
+    if hosted is not None:
+        first = hosted.first_tick_seconds
+        return (
+            f"{span}: {week.ticks} ticks 5 minutes apart, by the scheduler deployed as "
+            f"{hosted.site} (deploy {hosted.deploy_seconds:.1f} s, "
+            f"{hosted.deploy_requests} ARM requests; first hosted tick "
+            f"{'-' if first is None else f'{first:.1f}'} s after deploy began): "
+            f"{hosted.timer_runs} timer and {hosted.queue_runs} queue runs, "
+            f"{hosted.failed_runs} failed; it acted at {week.ticks_acted} ticks"
+        )
     return (
-        f"Week {start:%a %Y-%m-%d %H:%M} to {end:%a %Y-%m-%d %H:%M} {week.zone} ({hours:.0f} h): "
+        f"{span}: "
         f"{week.ticks} ticks 5 minutes apart; azlab's tick ran at {week.ticks_run} of them "
         f"(the others had the inputs of a tick that did nothing) and acted at {week.ticks_acted}"
     )
@@ -133,7 +147,7 @@ def as_markdown(run: Run) -> str:
         if r.week is not None:
             lines += [
                 "",
-                _week_title(r.week) + ":",
+                _week_title(r.week, r.hosted) + ":",
                 "",
                 "| group | VMs | running hours | schedule says | of | compute saved | "
                 "week's cost (estimate) |",
@@ -176,7 +190,7 @@ def print_text(run: Run, out: Console) -> None:
             table.add_row(s.name, s.result, f"{s.seconds:.1f}", s.detail, style=style)
         out.print(table)
         if r.week is not None:
-            out.print(_week_title(r.week))
+            out.print(_week_title(r.week, r.hosted))
             for g in r.week.groups.values():
                 out.print(
                     f"  {g.group}: running {g.running_hours:.1f} h of {g.week_hours:.0f} "

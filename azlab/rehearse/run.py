@@ -11,22 +11,30 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from azlab.azure.session import AzureSession, Target
 from azlab.rehearse import steps
 from azlab.rehearse.observe import RequestLog
 from azlab.rehearse.steps import Rehearsal
+from azlab.sandbox.control import SandboxControl
 from azlab.sandbox.runner import SUBSCRIPTION, Sandbox
 from azlab.sandbox.settings import Settings
 
 # Operations finish at once: a rehearsal checks what happens, not how long it takes.
 REHEARSAL_SETTINGS = Settings(op_time=0, latency=0)
 Progress = Callable[[str], None]
+# The week step with everything but (rehearsal, session, week_of, log, progress) bound.
+Week = partial[Coroutine[Any, Any, bool]]
+
+
+def _steps(hosted: bool) -> tuple[str, ...]:
+    return tuple(steps.HOSTED_WEEK if hosted and s == "week of ticks" else s for s in steps.STEPS)
 
 
 @dataclass
@@ -35,6 +43,7 @@ class Run:
     week_of: date
     storage: str = ""  # how the sandbox served storage data
     seconds: float = 0.0
+    hosted: bool = False  # the week ticked by the deployed scheduler
 
     @property
     def ok(self) -> bool:
@@ -47,10 +56,14 @@ def rehearse(
     progress: Progress = lambda _: None,
     *,
     ledger_dir: Path | None = None,
+    hosted: bool = False,
+    window: tuple[timedelta, timedelta] | None = None,
 ) -> Run:
-    """`ledger_dir`: keep the week's spend ledgers there (default: a temporary folder)."""
+    """`ledger_dir`: keep the week's spend ledgers there (default: a temporary folder).
+    `hosted`: deploy the scheduler into the sandbox and let it tick the week; `window`:
+    only (from the week's start, this long) of it (hosted only)."""
     began = time.monotonic()
-    run = Run([Rehearsal(path) for path in paths], week_of)
+    run = Run([Rehearsal(path) for path in paths], week_of, hosted=hosted)
     env = {**os.environ, "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION}
     for rehearsal in run.rehearsals:
         progress(f"{rehearsal.path}: validate")
@@ -62,7 +75,7 @@ def rehearse(
     valid = [r for r in run.rehearsals if r.ok]
     for rehearsal in run.rehearsals:
         if not rehearsal.ok:
-            for name in steps.STEPS[1:]:
+            for name in _steps(hosted)[1:]:
                 rehearsal.skip(name, "validate failed")
     if valid:
         progress("starting a throwaway sandbox")
@@ -74,7 +87,11 @@ def rehearse(
             log = RequestLog(sandbox.emulator.log)
             target = Target.from_env(SUBSCRIPTION, env=sandbox_env)
             ledgers = str(ledger_dir or sandbox.data_dir / "ledger")
-            asyncio.run(_rehearse_all(valid, run.week_of, target, log, progress, ledgers))
+            week: Week = partial(steps.week, ledger_dir=ledgers)
+            if hosted:
+                control = SandboxControl(sandbox.control_url, str(sandbox.ca_file))
+                week = partial(steps.hosted_week, control=control, window=window)
+            asyncio.run(_rehearse_all(valid, run.week_of, target, log, progress, week))
     run.seconds = time.monotonic() - began
     return run
 
@@ -85,7 +102,7 @@ async def _rehearse_all(
     target: Target,
     log: RequestLog,
     progress: Progress,
-    ledgers: str,
+    week: Week,
 ) -> None:
     async with AzureSession(target) as session:
 
@@ -99,19 +116,18 @@ async def _rehearse_all(
             done = rehearsal.steps[-1]
             progress(f"{rehearsal.path}: {name} {done.result} in {done.seconds:.1f} s")
 
-        def say(rehearsal: Rehearsal) -> Progress:
-            return lambda line: progress(f"{rehearsal.path}: week of ticks: {line}")
+        def say(rehearsal: Rehearsal, name: str) -> Progress:
+            return lambda line: progress(f"{rehearsal.path}: {name}: {line}")
 
         for r in rehearsals:
             await step("apply", r, partial(steps.apply, r, session))
         for r in rehearsals:
             if not r.ok:
-                r.skip("plan again", "apply failed")
-                r.skip("week of ticks", "apply failed")
+                for later in _steps(week.func is steps.hosted_week)[2:-1]:
+                    r.skip(later, "apply failed")
                 continue
             await step("plan again", r, partial(steps.converge, r, session))
-            await step(
-                "week of ticks", r, partial(steps.week, r, session, week_of, log, say(r), ledgers)
-            )
+            name = steps.HOSTED_WEEK if week.func is steps.hosted_week else "week of ticks"
+            await step(name, r, partial(week, r, session, week_of, log, say(r, name)))
         for r in rehearsals:
             await step("destroy", r, partial(steps.destroy, r, session))

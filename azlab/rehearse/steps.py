@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,16 +19,20 @@ from azlab.graph import Status
 from azlab.plan.loader import LoadedPlan, check_plan, load_plan
 from azlab.reconcile import engine
 from azlab.reconcile.model import Change
+from azlab.rehearse.hosted import HostedFigures, deploy_scheduler
+from azlab.rehearse.hosted_week import simulate_hosted_week
 from azlab.rehearse.money import price_week, week_ledger
 from azlab.rehearse.observe import RequestLog, owned_anywhere
 from azlab.rehearse.secrets import key_files, placeholder_env, vm_secrets
-from azlab.rehearse.week import WeekResult, simulate_week, week_bounds
+from azlab.rehearse.week import TICK_DEADLINE, WeekResult, simulate_week, week_bounds
+from azlab.sandbox.control import SandboxControl
 
 PARALLELISM = engine.DEFAULT_PARALLELISM
 SHOWN = 3  # problems quoted in a step's one-line detail; the report lists them all
 
 Result = Literal["passed", "failed", "skipped"]
 STEPS = ("validate", "apply", "plan again", "week of ticks", "destroy")
+HOSTED_WEEK = "hosted week"  # `--hosted`: in place of "week of ticks"
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Rehearsal:
     steps: list[Step] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     week: WeekResult | None = None
+    hosted: HostedFigures | None = None
     loaded: LoadedPlan | None = None
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -175,6 +180,43 @@ async def week(
     rehearsal.week = result
     summary = f"{result.ticks} ticks, azlab ran {result.ticks_run}, {result.ticks_acted} acted"
     return rehearsal.record("week of ticks", result.problems, began, summary)
+
+
+async def hosted_week(
+    rehearsal: Rehearsal,
+    session: AzureSession,
+    week_of: date,
+    log: RequestLog,
+    progress: Callable[[str], None],
+    control: SandboxControl,
+    window: tuple[timedelta, timedelta] | None = None,
+) -> bool:
+    """Deploy the scheduler as `azlab scheduler deploy` does, then let it tick the week
+    (`window`: only (from the week's start, this long) of it)."""
+    began = time.monotonic()
+    assert rehearsal.loaded is not None
+    plan = rehearsal.loaded.plan
+    start, end = week_bounds(plan, week_of)
+    if window is not None:
+        start, end = start + window[0], min(end, start + window[0] + window[1])
+    # Deployed a minute before the week, so its first timer occurrence is the week's first tick.
+    control.set_clock(start.timestamp() - 60)
+    mark = log.mark()
+    report = await deploy_scheduler(
+        session, rehearsal.loaded, rehearsal.env, TICK_DEADLINE, progress
+    )
+    figures = HostedFigures(report.names.site, report.seconds, log.mark() - mark, began=began)
+    rehearsal.hosted = figures
+    control.wait_hosted()  # the site's process runs the package and settings deployed last
+    progress(f"scheduler deployed as {figures.site} in {figures.deploy_seconds:.1f} s")
+    result = await simulate_hosted_week(session, plan, start, end, log, control, figures, progress)
+    rehearsal.week = result
+    summary = (
+        f"{result.ticks} ticks; hosted runs: {figures.timer_runs} timer, "
+        f"{figures.queue_runs} queue, {figures.failed_runs} failed; "
+        f"first tick {figures.first_tick_seconds or 0:.1f} s after deploy began"
+    )
+    return rehearsal.record(HOSTED_WEEK, result.problems, began, summary)
 
 
 async def destroy(rehearsal: Rehearsal, session: AzureSession) -> bool:

@@ -285,11 +285,18 @@ class FunctionHost:
         # Deployments told of on the sandbox's event loop, carried out in order off it.
         self._deployer = ThreadPoolExecutor(1, thread_name_prefix="host-deploy")
         self._later: list[Future[None]] = []
+        self._generations: dict[str, int] = {}
 
     def later(self, name: str, app: Callable[[], HostedApp] | None) -> None:
-        """Host `app()` (None: stop hosting `name`) soon, on the host's own thread."""
+        """Host `app()` (None: stop hosting `name`) soon, on the host's own thread; of the
+        changes to one site still waiting, only the last is carried out."""
+        key = name.lower()
+        generation = self._generations.get(key, 0) + 1
+        self._generations[key] = generation
 
         def work() -> None:
+            if self._generations.get(key) != generation:
+                return  # a later change of this site supersedes this one
             try:
                 if app is None:
                     self.remove(name)

@@ -1,11 +1,13 @@
 """A queue trigger's messages, as the Functions host's queues extension handles them.
 
-The connection named by the binding is an identity-based one
-(`<connection>__queueServiceUri`, read with the site's managed identity) or a
-connection string in the setting itself. Messages are read as base64 (the
-extension's default encoding); a message is deleted when its run succeeds,
-made visible again after host.json's `visibilityTimeout` when it fails, and
-moved to `<queue>-poison` when it has failed `maxDequeueCount` times.
+The connection named by the binding is a connection string in the setting
+itself or an identity-based one (`<connection>__queueServiceUri`, read with
+the site's managed identity; the sandbox's queue endpoint is plain HTTP, where
+the storage SDK takes no token, so there such a function is in error).
+Messages are read as base64 (the extension's default encoding); a message is
+deleted when its run succeeds, made visible again after host.json's
+`visibilityTimeout` when it fails, and moved to `<queue>-poison` when it has
+failed `maxDequeueCount` times.
 """
 
 from __future__ import annotations
@@ -64,15 +66,21 @@ class QueueSource:
         name = function.connection
         uri = settings.get(f"{name}__queueServiceUri") or settings.get(f"{name}__serviceUri")
         verify: dict[str, Any] = {"connection_verify": ca_file}
-        if uri:
-            service = QueueServiceClient(uri, credential=credential, **verify)
-        elif settings.get(name):
-            service = QueueServiceClient.from_connection_string(settings[name], **verify)
-        else:
-            raise SandboxError(
-                f"the function '{function.name}' is in error: no app setting '{name}' "
-                f"(a connection string) or '{name}__queueServiceUri' (an identity-based one)"
-            )
+        try:
+            # A connection string in the setting itself wins, as in the Functions host.
+            if settings.get(name):
+                service = QueueServiceClient.from_connection_string(settings[name], **verify)
+            elif uri:
+                service = QueueServiceClient(uri, credential=credential, **verify)
+            else:
+                raise SandboxError(
+                    f"no app setting '{name}' (a connection string) or "
+                    f"'{name}__queueServiceUri' (an identity-based one)"
+                )
+        except (ValueError, SandboxError) as exc:
+            # e.g. a token credential on the sandbox's plain-HTTP queue endpoint
+            why = exc.message if isinstance(exc, SandboxError) else str(exc)
+            raise SandboxError(f"the function '{function.name}' is in error: {why}") from None
         self.queue: QueueClient = service.get_queue_client(function.queue)
         self.poison: QueueClient = service.get_queue_client(function.queue + POISON_SUFFIX)
 
