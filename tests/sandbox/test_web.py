@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,9 +21,7 @@ REGION = "westus2"
 ARM = "https://management.azure.com/.default"
 
 
-@pytest.fixture
-def web(sandbox: Sandbox, clients: Clients) -> WebSiteManagementClient:
-    clients.resource.resource_groups.create_or_update("rg1", {"location": REGION})
+def client_of(sandbox: Sandbox) -> WebSiteManagementClient:
     return WebSiteManagementClient(
         credential(sandbox),  # type: ignore[arg-type]
         sandbox.subscription,
@@ -30,6 +29,12 @@ def web(sandbox: Sandbox, clients: Clients) -> WebSiteManagementClient:
         connection_verify=str(sandbox.ca_file),
         polling_interval=0.01,
     )
+
+
+@pytest.fixture
+def web(sandbox: Sandbox, clients: Clients) -> WebSiteManagementClient:
+    clients.resource.resource_groups.create_or_update("rg1", {"location": REGION})
+    return client_of(sandbox)
 
 
 def consumption_plan(web: WebSiteManagementClient, name: str = "plan1") -> str:
@@ -232,3 +237,29 @@ def test_zip_deploy_through_the_scm_endpoint(
         assert sandbox.emulator.principals.get(str(principal)) is None
     finally:
         sites.unsubscribe(changes.append)
+
+
+def test_a_restarted_sandbox_keeps_sites_and_names_its_new_port(tmp_path: Path) -> None:
+    zipped = package({"function_app.py": "app = None\n"})
+    with Sandbox(data_dir=tmp_path, persist=True, storage=False) as first:
+        web = client_of(first)
+        Clients(first).resource.resource_groups.create_or_update("rg1", {"location": REGION})
+        site = function_app(web, consumption_plan(web), A="1")
+        sent = requests.post(
+            f"{scm_url(web, 'azlab-sched-1')}/api/zipdeploy",
+            data=zipped,
+            headers=bearer(first),
+            verify=str(first.ca_file),
+            timeout=10,
+        )
+        assert sent.status_code == 200
+    with Sandbox(data_dir=tmp_path, persist=True, storage=False) as second:
+        web = client_of(second)
+        again = web.web_apps.get("rg1", "azlab-sched-1")
+        assert again.identity.principal_id == site.identity.principal_id  # type: ignore[attr-defined]
+        assert again.properties.default_host_name.startswith(f"127.0.0.1:{second.port}/")
+        assert scm_url(web, "azlab-sched-1").startswith(second.endpoint)
+        sites = second.emulator.web.sites
+        assert sites.package(str(again.id)) == zipped
+        assert sites.app_settings(str(again.id)) == {"A": "1"}
+        assert second.emulator.principals.get(str(again.identity.principal_id)) is not None
