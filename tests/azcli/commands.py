@@ -22,6 +22,8 @@ class Command:
 
 RG = "/subscriptions/{sub}/resourceGroups/{rg}"
 VM_ID = RG + "/providers/Microsoft.Compute/virtualMachines/vm1"
+# The object id of the sandbox's own identity, which `az login --identity` signs in as.
+SANDBOX_IDENTITY = "00000000-0000-4000-8000-0000000000b1"
 
 COMMANDS: tuple[Command, ...] = (
     # Pointing az at the sandbox, and signing in.
@@ -154,6 +156,33 @@ COMMANDS: tuple[Command, ...] = (
         "az storage blob download -c vhds -n notes.txt -f {download_file}"
         " --connection-string {connection_string}",
     ),
+    # Roles (Microsoft.Authorization); the principal named by object id, as az reaches no Graph.
+    Command("az role definition list --name Reader", shows="acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+    Command("az role definition list --custom-role-only true"),
+    Command(
+        "az role assignment create --assignee-object-id "
+        + SANDBOX_IDENTITY
+        + " --assignee-principal-type ServicePrincipal --role Reader --scope "
+        + RG
+        + " --query id -o tsv",
+        save="assignment",
+    ),
+    Command("az role assignment list -g {rg} --fill-principal-name false", shows="Reader"),
+    Command("az role assignment delete --ids {assignment}"),
+    # App Service plans and Function apps (Microsoft.Web).
+    Command("az appservice plan create -g {rg} -n plan1 --is-linux --sku B1"),
+    Command("az appservice plan show -g {rg} -n plan1", shows="B1"),
+    Command("az appservice plan list -g {rg}"),
+    Command(
+        "az functionapp create -g {rg} -n azlabfn1 --storage-account {sa}"
+        " --consumption-plan-location {loc} --runtime python --functions-version 4"
+        " --os-type Linux --assign-identity [system] --disable-app-insights",
+        expect_fail="az first reads Microsoft.Web's catalogue of regions (`geoRegions`) and"
+        " runtime stacks (`functionAppStacks`), which the sandbox does not serve; a Function app"
+        " made through the API (`azlab scheduler deploy`, azure-mgmt-web) works",
+    ),
+    Command("az functionapp list -g {rg}"),
+    Command("az appservice plan delete -g {rg} -n plan1 --yes"),
     # Tags and the generic resource API.
     Command("az tag update --resource-id " + RG + " --operation Merge --tags cost=lab"),
     Command("az tag list --resource-id " + RG, shows="cost"),

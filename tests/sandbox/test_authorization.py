@@ -151,6 +151,9 @@ def test_role_assignment_lifecycle_and_lists(
     assert list(auth.role_assignments.list_for_scope(top, filter="atScope()")) == []
     auth.role_assignments.delete(scope, got.name)
     assert list(auth.role_assignments.list_for_resource_group("rg1")) == []
+    with pytest.raises(HttpResponseError) as gone:
+        auth.role_assignments.get(scope, got.name)
+    assert (gone.value.status_code, gone.value.error.code) == (404, "RoleAssignmentNotFound")
 
 
 def test_role_assignment_refusals(sandbox: Sandbox, auth: AuthorizationManagementClient) -> None:

@@ -162,7 +162,7 @@ class Authorization:
             raise ArmError(
                 404,
                 "RoleAssignmentNotFound",
-                "The role assignment '{}' is not found.".format(p["name"]),
+                f"The role assignment '{p['name']}' is not found.",
             )
         return Reply(200, found)
 
