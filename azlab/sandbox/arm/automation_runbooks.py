@@ -10,6 +10,7 @@ Month) and `interval`; a job schedule links one runbook to one schedule, once.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import datetime, timezone
 
 from azlab.sandbox.arm.authorization_definitions import is_guid
@@ -34,6 +35,7 @@ RUNBOOK_TYPES = (
 FREQUENCIES = ("OneTime", "Day", "Hour", "Week", "Month", "Minute")
 NEVER = "9999-12-31T23:59:59.9999999+00:00"
 _LEAD = 300.0  # seconds a schedule's start must lie ahead of its creation
+_FRACTION = re.compile(r"(\.\d+)")
 
 
 def _not_found(kind: str, name: str) -> ArmError:
@@ -41,8 +43,12 @@ def _not_found(kind: str, name: str) -> ArmError:
 
 
 def _parse_time(text: object, field: str) -> datetime:
+    # Python 3.10's fromisoformat takes neither `Z` nor Azure's seven fractional digits.
+    given = _FRACTION.sub(
+        lambda m: "." + (m.group(1)[1:] + "000000")[:6], str(text).replace("Z", "+00:00")
+    )
     try:
-        found = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        found = datetime.fromisoformat(given)
     except ValueError:
         raise ArmError(
             400, "BadRequest", f"'{text}' is not a date and time.", f"properties.{field}"
