@@ -7,6 +7,7 @@ depend on (the site's principal, the account's endpoints, the app's settings) is
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -66,9 +67,11 @@ async def observe(session: AzureSession, names: Names, plan: str, parts: list[Pa
     part = by_kind[PartKind.RESOURCE_GROUP]
     tags = dict(group.tags or {})
     seen.add(part, {"location": group.location, "tags": tags}, _owned(tags, plan))
-    await _observe_storage(session, names, plan, by_kind, seen)
+    # The account's parts and the site's read apart from each other: at once.
+    reads = [_observe_storage(session, names, plan, by_kind, seen)]
     if PartKind.SITE in by_kind:
-        await _observe_site(session, names, plan, by_kind, seen)
+        reads.append(_observe_site(session, names, plan, by_kind, seen))
+    await asyncio.gather(*reads)
     return seen
 
 
@@ -132,9 +135,12 @@ async def _observe_site(
 ) -> None:
     rg = names.resource_group
     web = session.web
-    farm = await get_or_none(
-        f"app service plan {names.server_farm}",
-        lambda: web.app_service_plans.get(rg, names.server_farm),
+    farm, site = await asyncio.gather(
+        get_or_none(
+            f"app service plan {names.server_farm}",
+            lambda: web.app_service_plans.get(rg, names.server_farm),
+        ),
+        get_or_none(f"function app {names.site}", lambda: web.web_apps.get(rg, names.site)),
     )
     if farm is not None:
         data = farm.as_dict()
@@ -152,7 +158,6 @@ async def _observe_site(
             },
             _owned(tags, plan),
         )
-    site = await get_or_none(f"function app {names.site}", lambda: web.web_apps.get(rg, names.site))
     if site is None:
         return
     data = site.as_dict()
@@ -242,8 +247,11 @@ def authorization_path(address: str) -> tuple[str, str]:
 
 async def observe_roles(session: AzureSession, parts: list[Part], seen: Observed) -> None:
     """Role definitions and assignments, found by their derived names (owned by them)."""
-    for part in parts:
-        if part.kind is PartKind.ROLE_DEFINITION:
-            await _role_definition(session, part, seen)
-        elif part.kind is PartKind.ROLE_ASSIGNMENT:
-            await _role_assignment(session, part, seen)
+    reads = [
+        _role_definition(session, part, seen)
+        if part.kind is PartKind.ROLE_DEFINITION
+        else _role_assignment(session, part, seen)
+        for part in parts
+        if part.kind in (PartKind.ROLE_DEFINITION, PartKind.ROLE_ASSIGNMENT)
+    ]
+    await asyncio.gather(*reads)
