@@ -122,6 +122,8 @@ soak: setup
 	AZLAB_RELIABILITY_FIGURES=benchmarks/results/soak.json $(BIN)/pytest -m soak tests/reliability
 	# The GitHub Action end to end: pip installs its checkout into a fresh venv (tests/repo).
 	$(BIN)/pytest -m soak tests/repo
+	# migrate killed at each of its eleven steps (tests/migrate).
+	$(BIN)/pytest -m soak tests/migrate
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) $(AZ_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache dist build

@@ -43,6 +43,7 @@ def _exists(clients: Clients, name: str) -> bool:
     return any(d.name == name for d in clients.compute.disks.list_by_resource_group(RG))
 
 
+@pytest.mark.soak
 def test_killed_at_every_step_resume_converges_and_no_disk_is_ever_lost(
     sandbox: Sandbox,
     clients: Clients,
