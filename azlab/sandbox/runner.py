@@ -23,7 +23,7 @@ from azlab.sandbox.arm.directory import SUBSCRIPTION as SUBSCRIPTION
 from azlab.sandbox.arm.managed_identity import PATH as IDENTITY_PATH
 from azlab.sandbox.arm.server import ArmEmulator
 from azlab.sandbox.hosting.host import FunctionHost
-from azlab.sandbox.hosting.sites import SiteFeed
+from azlab.sandbox.hosting.sites import AccountFeed, SiteFeed
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.settings import Settings
 from azlab.sandbox.storage.azurite_install import find_azurite, missing_hint
@@ -76,6 +76,11 @@ class Sandbox:
         )
         self.emulator.hosting = self.hosting
         self.site_feed = SiteFeed(self.emulator.web.sites, self.hosting, self.identity_for)
+        automation = self.emulator.automation
+        self.account_feed = AccountFeed(
+            automation.runbooks, self.emulator.principals, self.hosting, self.identity_for
+        )
+        automation.accounts.subscribe(self.account_feed.changed)
         self.identity_port = 0
         self._identity_runner: web.AppRunner | None = None
         self._runner: web.AppRunner | None = None

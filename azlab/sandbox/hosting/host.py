@@ -33,6 +33,7 @@ from azlab.sandbox.hosting.app import (
     functions_of,
     unpack,
 )
+from azlab.sandbox.hosting.automation import AccountHost, HostedAccount
 from azlab.sandbox.hosting.process import WorkerError, WorkerProcess
 from azlab.sandbox.hosting.queues import QueueSource
 from azlab.sandbox.hosting.runs import RunLog, iso, redact, secret_values
@@ -281,33 +282,50 @@ class FunctionHost:
         self.platform = platform  # the sandbox's endpoint and CA, known once it listens
         self.runs = RunLog()
         self.sites: dict[str, SiteHost] = {}
+        self.accounts: dict[str, AccountHost] = {}  # Automation accounts with job schedules
         self._lock = threading.Lock()
         # Deployments told of on the sandbox's event loop, carried out in order off it.
         self._deployer = ThreadPoolExecutor(1, thread_name_prefix="host-deploy")
         self._later: list[Future[None]] = []
         self._generations: dict[str, int] = {}
 
-    def later(self, name: str, app: Callable[[], HostedApp] | None) -> None:
-        """Host `app()` (None: stop hosting `name`) soon, on the host's own thread; of the
-        changes to one site still waiting, only the last is carried out."""
+    def host_account(self, account: HostedAccount | None, name: str) -> None:
+        """Run `account`'s job schedules from now on, in place of what it had (None: stop)."""
         key = name.lower()
+        with self._lock:
+            old = self.accounts.pop(key, None)
+            if old is not None:
+                old.stop()
+            if account is not None and account.job_schedules:
+                folder = self.folder / "automation" / key
+                platform = dict(self.platform())
+                self.accounts[key] = AccountHost(account, folder, self.clock, self.runs, platform)
+
+    def later(self, name: str, app: Callable[[], HostedApp] | None) -> None:
+        """Host `app()` (None: stop hosting `name`) soon, on the host's own thread."""
+        if app is None:
+            self.later_call(name, lambda: self.remove(name))
+        else:
+            self.later_call(name, lambda: self.deploy(app()))
+
+    def later_call(self, key: str, work: Callable[[], object]) -> None:
+        """Do `work` soon on the host's own thread; of the changes waiting under one `key`,
+        only the last is carried out (a zip deploy then new settings start one process)."""
+        key = key.lower()
         generation = self._generations.get(key, 0) + 1
         self._generations[key] = generation
 
-        def work() -> None:
+        def latest() -> None:
             if self._generations.get(key) != generation:
-                return  # a later change of this site supersedes this one
+                return  # superseded by a later change
             try:
-                if app is None:
-                    self.remove(name)
-                else:
-                    self.deploy(app())
-            except Exception:  # the host goes on with the other sites
-                log.exception("hosting %s failed", name)
+                work()
+            except Exception:  # the host goes on with the others
+                log.exception("hosting %s failed", key)
 
         self._later = [f for f in self._later if not f.done()]
         with suppress(RuntimeError):  # the host was closed: the sandbox is stopping
-            self._later.append(self._deployer.submit(work))
+            self._later.append(self._deployer.submit(latest))
 
     def deploy(self, app: HostedApp) -> SiteHost:
         """Host `app`, replacing what ran for that site before (a new package or new settings)."""
@@ -334,10 +352,13 @@ class FunctionHost:
         if site is not None:
             site.stop()
 
+    def _hosted(self) -> list[SiteHost | AccountHost]:
+        return [*self.sites.values(), *self.accounts.values()]
+
     def poke(self) -> None:
         """The clock moved: look at the timers now."""
-        for site in list(self.sites.values()):
-            site.poke()
+        for hosted in self._hosted():
+            hosted.poke()
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -346,16 +367,18 @@ class FunctionHost:
                 future.result(max(0.0, deadline - time.monotonic()))
             except futures.TimeoutError:
                 return False
-        return all(site.wait_idle(deadline) for site in list(self.sites.values()))
+        return all(hosted.wait_idle(deadline) for hosted in self._hosted())
 
     def describe(self) -> list[dict[str, Any]]:
-        return [site.describe() for site in list(self.sites.values())]
+        return [hosted.describe() for hosted in self._hosted()]
 
     def reset(self) -> None:
         for future in list(self._later):
             future.cancel()
         for name in list(self.sites):
             self.remove(name)
+        for name in list(self.accounts):
+            self.host_account(None, name)
         self.runs.clear()
 
     def close(self) -> None:
