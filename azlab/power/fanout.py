@@ -6,7 +6,9 @@ nothing: a message whose group no longer wants that state is dropped as
 superseded, and acting on VMs already there sends no request. Order across
 groups holds without coordination between workers: a start waits (the message
 comes back later) until the groups it `depends_on` run, a stop until the
-groups depending on it are deallocated, up to the message's `not_after`.
+groups depending on it are deallocated, up to the message's `not_after`; a start
+also waits while a VM of those groups has a guest agent not yet Ready (their
+`ready:` probes run in their own group's worker).
 """
 
 from __future__ import annotations
@@ -124,8 +126,21 @@ def waiting_on(
     return [
         g
         for g in first
-        if wants.get(g) == action.want and _pending(plan, g, action.want, states, now)
+        if wants.get(g) == action.want
+        and (
+            _pending(plan, g, action.want, states, now)
+            or (action.want == PowerState.RUNNING and _agent_not_ready(plan, g, states, now))
+        )
     ]
+
+
+def _agent_not_ready(plan: Plan, group: str, states: Mapping[str, VmState], now: datetime) -> bool:
+    """Whether a running VM of `group` has a guest agent not yet Ready (the health gate)."""
+    for name in _members(plan, group):
+        state = states.get(name)
+        if state is not None and override(state.tags, now) is None and state.agent == "not ready":
+            return True
+    return False
 
 
 def check_plan_matches(plan: Plan, action: GroupAction) -> None:

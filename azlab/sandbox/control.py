@@ -38,8 +38,10 @@ class SandboxControl:
     def reset(self) -> None:
         self.call("reset", {})
 
-    def requests(self, since: int = 0) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.call(f"requests?since={since}")["requests"]
+    def requests(self, since: int = 0, *, bodies: bool = False) -> list[dict[str, Any]]:
+        """The request log; `bodies` adds each request's query, body and answer (JSON text)."""
+        extra = "&bodies=1" if bodies else ""
+        result: list[dict[str, Any]] = self.call(f"requests?since={since}{extra}")["requests"]
         return result
 
     def request_count(self) -> int:

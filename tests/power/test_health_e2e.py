@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,10 @@ import pytest
 import yaml
 
 from azlab.cli.main import main
-from azlab.sandbox.arm.server import LoggedRequest
 from azlab.sandbox.control import SandboxControl
 from azlab.sandbox.runner import Sandbox
 from azlab.sandbox.settings import Settings
+from azlab.testing.gate_log import first_ready, margins, starts
 
 LYNC = Path(__file__).resolve().parents[2] / "plans" / "lynclab.yaml"
 EVENING = "2026-11-23T18:05:00-08:00"  # Monday, after the 18:00 stop
@@ -64,34 +65,8 @@ def evening_then_morning(
     return tick(capsys, plan, MORNING, *args)
 
 
-def starts(log: list[LoggedRequest]) -> dict[str, float]:
-    """When each VM's start reached the sandbox (sandbox clock), per VM or in a batch."""
-    found: dict[str, float] = {}
-    for r in log:
-        if r.method != "POST" or r.status not in (200, 202):
-            continue
-        path = r.path.lower().rstrip("/")
-        if path.endswith("/start"):
-            found.setdefault(path.split("/")[-2], r.at)
-        elif path.endswith("virtualmachinesexecutestart") and r.reply:
-            for result in json.loads(r.reply).get("results", []):
-                if result.get("operation"):
-                    vm = str(result["resourceId"]).rsplit("/", 1)[-1].lower()
-                    found.setdefault(vm, r.at)
-    return found
-
-
-def first_ready(log: list[LoggedRequest]) -> dict[str, float]:
-    """When each VM's agent was first seen Ready in a list answer (sandbox clock)."""
-    found: dict[str, float] = {}
-    for r in log:
-        if r.method != "GET" or not r.reply or "statusonly=true" not in r.query.lower():
-            continue
-        for item in json.loads(r.reply).get("value", []):
-            agent = item["properties"]["instanceView"]["vmAgent"]["statuses"][0]
-            if agent["displayStatus"] == "Ready":
-                found.setdefault(item["name"].lower(), r.at)
-    return found
+def logged(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [asdict(r) for r in sandbox.emulator.log]
 
 
 def test_no_tier_starts_before_the_tier_before_is_ready(
@@ -100,15 +75,17 @@ def test_no_tier_starts_before_the_tier_before_is_ready(
     slow_agent = Settings(page_size=5, op_time=0.2, agent_ready_after=1.0)
     code, report = evening_then_morning(applied, capsys, LYNC, slow_agent)
     assert code == 0 and report["ok"], json.dumps([report["vms"][0], report["guest"]])
-    log = list(applied.emulator.log)
+    log = logged(applied)
     started, ready = starts(log), first_ready(log)
     # core: dc01 (tier 0) then sql01 (tier 1); lync (depends on core): fe01, then edge01.
     assert started["sql01"] >= ready["dc01"]
     assert started["fe01"] >= ready["sql01"]
     assert started["edge01"] >= ready["fe01"]
     assert started["sql01"] - started["dc01"] >= 1.0  # the agent's second after running
+    tiers = {"dc01": ("core", 0), "sql01": ("core", 1), "fe01": ("lync", 0), "edge01": ("lync", 1)}
+    assert len(margins(log, tiers)) == 2 and min(margins(log, tiers)) >= 0
     # The gate read no instance view of its own: the list rounds carried the agent.
-    assert not [r for r in log if r.path.lower().endswith("/instanceview")]
+    assert not [r for r in log if r["path"].lower().endswith("/instanceview")]
     assert report["gate_requests"] == 0
 
 
@@ -119,8 +96,9 @@ def test_without_the_gate_the_next_tier_starts_before_ready(
     slow_agent = Settings(page_size=5, op_time=0.2, agent_ready_after=2.0)
     code, _ = evening_then_morning(applied, capsys, LYNC, slow_agent)
     assert code == 0
-    log = list(applied.emulator.log)
+    log = logged(applied)
     assert starts(log)["sql01"] < first_ready(log).get("dc01", float("inf"))
+    assert min(margins(log, {"dc01": ("core", 0), "sql01": ("core", 1)})) < 0
 
 
 def test_a_vm_never_ready_is_reported_and_blocks_its_dependents(
@@ -133,7 +111,7 @@ def test_a_vm_never_ready_is_reported_and_blocks_its_dependents(
     assert results["dc01"]["result"] == "failed"
     assert results["dc01"]["detail"].startswith("NotReady: the guest agent did not report Ready")
     assert {results[v]["result"] for v in ("sql01", "fe01", "edge01")} == {"blocked"}
-    assert set(starts(list(applied.emulator.log))) == {"dc01"}
+    assert set(starts(logged(applied))) == {"dc01"}
     (gate,) = report["guest"]
     assert (gate["vm"], gate["hook"], gate["ok"]) == ("dc01", "ready", False)
 
@@ -154,7 +132,7 @@ def test_ready_probe_is_retried_until_it_exits_0(
         ("dc01", "azlab-ready", 0),
     ]
     assert runs[0]["script"] == probe
-    assert starts(list(applied.emulator.log))["sql01"] >= runs[-1]["at"]
+    assert starts(logged(applied))["sql01"] >= runs[-1]["at"]
     (gate,) = report["guest"]
     assert (gate["hook"], gate["ok"], gate["attempts"]) == ("ready", True, 3)
 
@@ -200,12 +178,14 @@ def test_before_stop_blocks_only_when_required_and_is_reported_either_way(
     assert hooks["sql01", "before_stop"]["detail"] == "exit code 1: backup failed"
     assert not hooks["fe01", "before_stop"]["ok"] and not hooks["fe01", "before_stop"]["blocked"]
     # The hook ran before the stop was sent, and sql01 was never sent one.
-    log = list(applied.emulator.log)
-    put = next(r.at for r in log if r.method == "PUT" and "fe01/runcommands" in r.path.lower())
-    sent = [r for r in log if r.method == "POST" and "deallocate" in r.path.lower()]
-    stops = [r for r in sent if "fe01" in (r.path + (r.body or "")).lower()]
-    assert stops and stops[0].at >= put
-    assert not [r for r in sent if "sql01" in (r.path + (r.body or "")).lower()]
+    log = logged(applied)
+    put = next(
+        r["at"] for r in log if r["method"] == "PUT" and "fe01/runcommands" in r["path"].lower()
+    )
+    sent = [r for r in log if r["method"] == "POST" and "deallocate" in r["path"].lower()]
+    stops = [r for r in sent if "fe01" in (r["path"] + (r["body"] or "")).lower()]
+    assert stops and stops[0]["at"] >= put
+    assert not [r for r in sent if "sql01" in (r["path"] + (r["body"] or "")).lower()]
 
 
 def test_after_start_runs_once_ready_and_before_the_next_tier(
@@ -223,7 +203,7 @@ def test_after_start_runs_once_ready_and_before_the_next_tier(
     assert code == 0 and report["ok"]  # a failed after_start is reported, never blocks
     runs = {r["vm"]: r for r in control.script_runs()}
     assert runs["fe01"]["name"] == "azlab-after-start"
-    assert starts(list(applied.emulator.log))["edge01"] >= runs["fe01"]["at"] + 0.5
+    assert starts(logged(applied))["edge01"] >= runs["fe01"]["at"] + 0.5
     hooks = {(g["vm"], g["hook"]): g for g in report["guest"]}
     assert hooks["fe01", "after_start"]["ok"]
     assert hooks["edge01", "after_start"]["detail"] == "exit code 3"

@@ -14,7 +14,7 @@ import random
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -413,9 +413,9 @@ class ArmEmulator:
                 self.log.clear()
                 return web.json_response({"ok": True})
             since = int(request.query.get("since", "0"))
-            return web.json_response(
-                {"count": len(self.log), "requests": [r.as_dict() for r in self.log[since:]]}
-            )
+            full = request.query.get("bodies", "") == "1"  # with query, body and answer
+            entries = [asdict(r) if full else r.as_dict() for r in self.log[since:]]
+            return web.json_response({"count": len(self.log), "requests": entries})
         if action == "clock":
             if request.method == "POST":
                 if "offset" in body:
