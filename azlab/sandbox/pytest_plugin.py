@@ -28,9 +28,7 @@ def sandbox(azlab_sandbox_session: Sandbox, monkeypatch: pytest.MonkeyPatch) -> 
     """The session's sandbox, empty, with test settings, and the environment pointing at it."""
     emulator = azlab_sandbox_session.emulator
     azlab_sandbox_session.hosting.reset()
-    emulator.state.reset()
-    emulator.run_commands.results.reset()
-    emulator.log.clear()
+    emulator.reset()
     emulator.apply_settings(TEST_SETTINGS)
     for name, value in azlab_sandbox_session.env().items():
         monkeypatch.setenv(name, value)

@@ -139,6 +139,30 @@ def test_the_retry_policy_tries_a_failed_start_again_and_cancel_stops_it(
     assert power(clients, "vm0") == "PowerState/deallocated"
 
 
+def test_a_reset_forgets_batch_operations_left_pending(
+    sandbox: Sandbox, clients: Clients, schedule: ComputeScheduleMgmtClient
+) -> None:
+    """A batch operation waiting for its retry must not outlive the sandbox's reset: it
+    would refuse the next test's action on a VM of the same id with OperationConflict."""
+    ids = vms(clients, 1)
+    clients.compute.virtual_machines.begin_deallocate("rg1", "vm0").result()
+    sandbox.emulator.apply_settings(
+        Settings(page_size=5, op_time=5, faults=Faults(allocation_failed_vms=frozenset({"vm0"})))
+    )
+    body = request(
+        ids, executionParameters={"retryPolicy": {"retryCount": 3, "retryWindowInMinutes": 10}}
+    )
+    schedule.scheduled_actions.virtual_machines_execute_start(REGION, body)
+    sandbox.emulator.state.clock_offset += 5.1  # the first attempt fails; the retry waits
+
+    sandbox.emulator.reset()
+    sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.1))
+    assert vms(clients, 1) == ids
+    answer = schedule.scheduled_actions.virtual_machines_execute_deallocate(REGION, request(ids))
+    assert answer.results[0].error_code is None, answer.results[0].error_details
+    assert answer.results[0].operation.state == "Executing"
+
+
 def test_requests_are_validated(clients: Clients, schedule: ComputeScheduleMgmtClient) -> None:
     ids = vms(clients, 1)
     actions = schedule.scheduled_actions

@@ -152,6 +152,14 @@ class ArmEmulator:
         """Stop background work that needs the blob service; call before stopping it."""
         self.compute.close()
 
+    def reset(self) -> None:
+        """Forget every resource and operation (batch operations too: one left pending would
+        refuse the next test's action on a VM of the same id), run command results and the log."""
+        self.state.reset()
+        self.schedule.batch.reset()
+        self.run_commands.results.reset()
+        self.log.clear()
+
     def apply_settings(self, settings: Settings) -> None:
         """Behave by `settings` from the next request on (tests change them between steps)."""
         self.settings = settings
@@ -395,10 +403,7 @@ class ArmEmulator:
             text = await request.text()
             body = json.loads(text) if text.strip() else {}
         if action == "reset":
-            self.state.reset()
-            self.schedule.batch.reset()
-            self.run_commands.results.reset()
-            self.log.clear()
+            self.reset()
             self.backend_reset()
             if self.hosting is not None:
                 await asyncio.get_running_loop().run_in_executor(None, self.hosting.reset)
