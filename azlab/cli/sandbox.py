@@ -79,6 +79,11 @@ def start(
     storage_faults: str = typer.Option(
         "", "--storage-faults", help="e.g. 503=0.05@put-page-from-url,drop=0.01@get,copy-fail=0.5"
     ),
+    storage_tls: bool = typer.Option(
+        False,
+        "--storage-tls",
+        help="Accounts report HTTPS blob and queue endpoints (bearer tokens work there).",
+    ),
     agent_ready_after: str = typer.Option(
         "3s", "--agent-ready-after", help="How long after running a VM's guest agent is Ready."
     ),
@@ -99,6 +104,7 @@ def start(
         "copy_speed": copy_speed,
         "blob_limits": blob_limits,
         "storage_faults": storage_faults,
+        "storage_tls": storage_tls,
         "agent_ready_after": agent_ready_after,
         "agent_never": agent_never,
     }

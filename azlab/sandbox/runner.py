@@ -139,6 +139,8 @@ class Sandbox:
             "AZLAB_ENDPOINT": self.endpoint,
             "AZLAB_CA_FILE": str(self.ca_file),
             "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
+            # What aiohttp (the async storage clients) trusts: storage over HTTPS too.
+            "SSL_CERT_FILE": str(self.ca_bundle),
             "AZLAB_PRICES_ENDPOINT": self.endpoint,
             "AZLAB_POLLING_INTERVAL": "0.1",
         }
@@ -154,12 +156,11 @@ class Sandbox:
 
     async def serve(self) -> None:
         """Start serving on the current event loop (used by the process mode)."""
+        tls = self._tls()
         if self.storage is not None:
             (self.data_dir / "storage").mkdir(parents=True, exist_ok=True)
-            self.storage.start()
-        self._runner, self.port = await listen(
-            self.emulator.app(), self.port, ssl_context=self._tls()
-        )
+            self.storage.start(tls)
+        self._runner, self.port = await listen(self.emulator.app(), self.port, ssl_context=tls)
         # Plain HTTP on loopback, as App Service serves its identity endpoint.
         self._identity_runner, self.identity_port = await listen(self.identity.app())
         self.emulator.identity_endpoint = self.identity_endpoint

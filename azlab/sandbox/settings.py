@@ -159,7 +159,7 @@ class Settings:
             elif key == "faults":
                 faults = parse_faults(value) if isinstance(value, str) else Faults.from_dict(value)
                 updated = replace(updated, faults=faults)
-            elif key in ("copy_speed", "blob_limits", "storage_faults"):
+            elif key in ("copy_speed", "blob_limits", "storage_faults", "storage_tls"):
                 updated = replace(updated, storage=updated.storage.with_changes({key: value}))
             else:
                 raise UsageError(f"unknown sandbox setting {key!r}")

@@ -167,7 +167,8 @@ class RoleAssignments:
     def grants(self, principal_id: str) -> list[Grant]:
         """What a principal's assignments give it, for the enforcement of roles."""
         found = []
-        for assignment in self._all().values():
+        # A copy: the storage gateway asks from its own thread while ARM may change them.
+        for assignment in list(self._all().values()):
             props = assignment["properties"]
             if props["principalId"] != principal_id.lower():
                 continue

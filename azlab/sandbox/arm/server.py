@@ -41,6 +41,7 @@ from azlab.sandbox.arm.resources import ResourceGroups
 from azlab.sandbox.arm.routes import Route, match
 from azlab.sandbox.arm.schedule import ComputeSchedule
 from azlab.sandbox.arm.storage import BlobBackend, KeysOnlyBackend, Storage
+from azlab.sandbox.arm.storage_data import StorageDataAccess
 from azlab.sandbox.arm.subscriptions import Subscriptions
 from azlab.sandbox.arm.tags import Tags
 from azlab.sandbox.arm.throttle import Throttle
@@ -123,6 +124,10 @@ class ArmEmulator:
         # the runner serves it and names its URL.
         self.identity = ManagedIdentity(self.tokens, self.principals)
         self.identity_endpoint = ""
+        # The storage gateway asks who a bearer token is and what its roles grant.
+        gateway = getattr(self.backend, "gateway", None)
+        if gateway is not None:
+            gateway.access = StorageDataAccess(self.tokens, self.authorization, self.state)
         # Typed routes before the generic ones, which answer only what no typed route does.
         for provider in (
             self.authorization,

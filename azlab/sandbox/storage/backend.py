@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import ssl
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,11 @@ class AzuriteBackend:
         accounts = self._load_accounts()
         accounts.setdefault(DISK_ACCOUNT, derived_key(DISK_ACCOUNT, 1))
         self.azurite = Azurite(data_dir, accounts)
-        self.gateway = StorageGateway(lambda: self.azurite.port, self.azurite.accounts)
+        self.gateway = StorageGateway(
+            lambda: self.azurite.port,
+            self.azurite.accounts,
+            queue_port=lambda: self.azurite.queue_port,
+        )
         self._clients: dict[str, BlobServiceClient] = {}
 
     def _load_accounts(self) -> dict[str, str]:
@@ -66,9 +71,10 @@ class AzuriteBackend:
     def _save_accounts(self) -> None:
         self.accounts_file.write_text(json.dumps(self.azurite.accounts))
 
-    def start(self) -> None:
+    def start(self, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: the gateway also serves HTTPS with it (see the `storage_tls` setting)."""
         self.azurite.start()
-        self.gateway.start()
+        self.gateway.start(tls)
         self._service(DISK_ACCOUNT).get_container_client(
             DISK_CONTAINER
         ).create_container() if not self._exists() else None
@@ -111,7 +117,7 @@ class AzuriteBackend:
         return f"http://127.0.0.1:{self.azurite.port}/{name}/"
 
     def queue_endpoint(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.azurite.queue_port}/{name}/"
+        return self.gateway.queue_endpoint(name)
 
     def _service(self, name: str) -> BlobServiceClient:
         client = self._clients.get(name)
@@ -153,7 +159,9 @@ class AzuriteBackend:
             if account_key and "?" not in source_url
             else None
         )
-        with BlobClient.from_blob_url(source_url, credential=credential) as source:
+        with BlobClient.from_blob_url(
+            self.gateway.plain(source_url), credential=credential
+        ) as source:
             return self._copy_pages(source, disk_key)
 
     def _copy_pages(self, source: Any, disk_key: str) -> int:

@@ -7,7 +7,10 @@ Azurite untouched and streamed, authenticated by Azurite as before, except:
 - Copy Blob, which Azurite finishes at once: the gateway shows it `pending`
   with a growing `x-ms-copy-progress`, and supports abort and failure
   (`gateway_copy`), in blob properties and in List Blobs (`gateway_listing`);
-- per-blob throughput limits answered with 503 ServerBusy, and injected faults.
+- per-blob throughput limits answered with 503 ServerBusy, and injected faults;
+- bearer tokens (`gateway_bearer`), over HTTPS: given the sandbox's TLS context,
+  it also listens with TLS for blobs and for queues (Azurite's queue service
+  behind it), and with the `storage_tls` setting accounts report those.
 It runs on its own thread and event loop, so bulk data never stalls ARM.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -23,7 +27,15 @@ from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 from azlab.sandbox.serving import LoopThread, listen
 from azlab.sandbox.storage import gateway_listing, sharedkey
+from azlab.sandbox.storage.data_actions import blob_needs, queue_needs
 from azlab.sandbox.storage.gateway_auth import expired_sas
+from azlab.sandbox.storage.gateway_bearer import (
+    KEY,
+    BearerRefused,
+    DataAccess,
+    check_bearer,
+    is_bearer,
+)
 from azlab.sandbox.storage.gateway_copy import CopyTracker
 from azlab.sandbox.storage.gateway_errors import storage_error
 from azlab.sandbox.storage.gateway_pages import put_page_from_url
@@ -73,21 +85,29 @@ class StorageGateway:
         upstream_port: Callable[[], int],
         accounts: Mapping[str, str],
         settings: GatewaySettings | None = None,
+        *,
+        queue_port: Callable[[], int] = lambda: 0,
     ) -> None:
         self._upstream_port = upstream_port
+        self._queue_port = queue_port
         self.accounts = accounts  # name -> key, shared with the backend
         self.settings = settings or GatewaySettings()
         self.port = 0
+        self.tls_port = 0  # blobs over HTTPS; 0: not listening
+        self.queue_tls_port = 0  # queues over HTTPS
+        self.access: DataAccess | None = None  # judges bearer tokens and their roles
+        self._tls: ssl.SSLContext | None = None
+        self._runners: list[web.AppRunner] = []
         self.random = random.Random(self.settings.faults.seed)
         self.buckets = BlobBuckets(self.settings.limits)
         self.copies = CopyTracker(self)
         self.pages_from_url_bytes = 0  # written by Put Page From URL: what copies moved
         self.client: ClientSession | None = None
-        self._runner: web.AppRunner | None = None
         self._thread = LoopThread("storage gateway", self._serve, self._close)
 
     # lifecycle
-    def start(self) -> None:
+    def start(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self._thread.start()
 
     async def _serve(self) -> None:
@@ -99,13 +119,22 @@ class StorageGateway:
         )
         app = web.Application(client_max_size=1024**3)
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        self._runner, self.port = await listen(app)
+        runner, self.port = await listen(app)
+        self._runners.append(runner)
+        if self._tls is not None:
+            runner, self.tls_port = await listen(app, ssl_context=self._tls)
+            self._runners.append(runner)
+            queues = web.Application(client_max_size=64 * 1024**2)
+            queues.router.add_route("*", "/{tail:.*}", self.handle_queue)
+            runner, self.queue_tls_port = await listen(queues, ssl_context=self._tls)
+            self._runners.append(runner)
 
     async def _close(self) -> None:
         if self.client is not None:
             await self.client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
 
     def stop(self) -> None:
         self._thread.stop()
@@ -120,21 +149,49 @@ class StorageGateway:
     def upstream(self) -> str:
         return f"http://127.0.0.1:{self._upstream_port()}"
 
+    @property
+    def tls(self) -> bool:
+        """Whether accounts report the HTTPS endpoints."""
+        return self.settings.tls and self.tls_port != 0
+
     def endpoint(self, account: str) -> str:
+        if self.tls:
+            return f"https://127.0.0.1:{self.tls_port}/{account}/"
         return f"http://127.0.0.1:{self.port}/{account}/"
+
+    def queue_endpoint(self, account: str) -> str:
+        if self.tls:
+            return f"https://127.0.0.1:{self.queue_tls_port}/{account}/"
+        return f"http://127.0.0.1:{self._queue_port()}/{account}/"  # Azurite's own
+
+    def _ours(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.hostname in ("127.0.0.1", "localhost") and parts.port in (
+            self.port,
+            self.tls_port or None,
+        )
 
     def to_upstream(self, url: str) -> str:
         """A URL of this gateway, pointed at Azurite instead (other URLs unchanged)."""
-        parts = urlsplit(url)
-        if parts.hostname in ("127.0.0.1", "localhost") and parts.port == self.port:
-            return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self._upstream_port()}"))
+        if self._ours(url):
+            parts = urlsplit(url)
+            netloc = f"127.0.0.1:{self._upstream_port()}"
+            return urlunsplit(parts._replace(scheme="http", netloc=netloc))
+        return url
+
+    def plain(self, url: str) -> str:
+        """A URL of this gateway over plain HTTP (the sandbox's own reads need no CA)."""
+        if self._ours(url):
+            parts = urlsplit(url)
+            return urlunsplit(parts._replace(scheme="http", netloc=f"127.0.0.1:{self.port}"))
         return url
 
     def from_upstream(self, url: str) -> str:
         """An Azurite URL (as Azurite reports copy sources), pointed at this gateway."""
         parts = urlsplit(url)
         if parts.hostname == "127.0.0.1" and parts.port == self._upstream_port():
-            return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.port}"))
+            scheme, port = ("https", self.tls_port) if self.tls else ("http", self.port)
+            return urlunsplit(parts._replace(scheme=scheme, netloc=f"127.0.0.1:{port}"))
         return url
 
     # requests
@@ -144,6 +201,14 @@ class StorageGateway:
         refusal = await self._inject(request, kind)
         if refusal is not None:
             return refusal
+        if is_bearer(request.headers):
+            needed = blob_needs(request.method, request.query, container, blob)
+            try:
+                request[KEY] = check_bearer(
+                    self.access, request, account, self.accounts.get(account), needed
+                )
+            except BearerRefused as refused:
+                return refused.answer
         expired = expired_sas(request.query)
         if expired is not None:
             return expired.answer
@@ -193,6 +258,19 @@ class StorageGateway:
 
         return alter
 
+    async def handle_queue(self, request: web.Request) -> web.StreamResponse:
+        """Queues over HTTPS: passed to Azurite's queue service, bearer tokens checked here."""
+        account, _, below = request.path.lstrip("/").partition("/")
+        if is_bearer(request.headers):
+            needed = queue_needs(request.method, request.query, below)
+            try:
+                request[KEY] = check_bearer(
+                    self.access, request, account, self.accounts.get(account), needed
+                )
+            except BearerRefused as refused:
+                return refused.answer
+        return await self.forward(request, service=f"http://127.0.0.1:{self._queue_port()}")
+
     async def _inject(self, request: web.Request, kind: str) -> web.StreamResponse | None:
         faults = self.settings.faults
         delay = faults.rate(faults.delay, kind)
@@ -216,11 +294,15 @@ class StorageGateway:
         replace: Mapping[str, str] | None = None,
         sign_as: tuple[str, str] | None = None,
         rewrite: Callable[[bytes], bytes] | None = None,
+        service: str | None = None,
     ) -> web.StreamResponse:
-        """Send the request to Azurite as it came (or with `replace`d headers, signed again
-        with `sign_as` = (account, key) when it used Shared Key), and stream the answer back
-        (`alter`ing its headers; read whole and `rewrite`n when it is a 200)."""
+        """Send the request to Azurite's blob service (or `service`) as it came (or with
+        `replace`d headers, signed again with `sign_as` = (account, key) when it used Shared
+        Key or a bearer token), and stream the answer back (`alter`ing its headers; read whole
+        and `rewrite`n when it is a 200)."""
         assert self.client is not None
+        if sign_as is None and KEY in request:
+            sign_as = (request.path.lstrip("/").split("/", 1)[0], request[KEY])
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         if replace:
             headers.update(replace)
@@ -237,7 +319,7 @@ class StorageGateway:
             )
         async with self.client.request(
             request.method,
-            self.upstream + str(request.rel_url),
+            (service or self.upstream) + str(request.rel_url),
             headers=headers,
             data=body,
             allow_redirects=False,

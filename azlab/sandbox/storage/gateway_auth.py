@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from azlab.sandbox.storage import sharedkey
+from azlab.sandbox.storage.gateway_bearer import KEY
 from azlab.sandbox.storage.gateway_errors import storage_error
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ def expired_sas(query: Mapping[str, str], *, code: str = "AuthenticationFailed")
 def authorize(gateway: StorageGateway, request: web.Request, account: str) -> str | None:
     """The account key to sign forwarded requests with, or None for SAS (Azurite checks it:
     a SAS signs no headers, so it survives the rewrite)."""
+    if KEY in request:  # a bearer token, checked on arrival
+        return str(request[KEY])
     if "sig" in request.query:
         return None
     key = gateway.accounts.get(account)

@@ -1,4 +1,4 @@
-"""How the storage gateway behaves: async copy speed, per-blob limits, injected faults."""
+"""How the storage gateway behaves: async copy speed, per-blob limits, injected faults, TLS."""
 
 from __future__ import annotations
 
@@ -104,6 +104,9 @@ class GatewaySettings:
     copy_speed: float = 0.0  # bytes/s of an async Copy Blob; 0: done at once, as Azurite does
     limits: BlobLimits = field(default_factory=BlobLimits)
     faults: StorageFaults = field(default_factory=StorageFaults)
+    # Accounts report the gateway's HTTPS endpoints (blob and queue), where bearer tokens work;
+    # off, they report plain HTTP ones, where the SDKs sign with keys and SAS only.
+    tls: bool = False
 
     def with_changes(self, changes: dict[str, Any]) -> GatewaySettings:
         """Spec strings as the CLI takes them, or the values `as_dict` gives back."""
@@ -124,6 +127,8 @@ class GatewaySettings:
                     else parse_storage_faults(str(value))
                 )
                 updated = replace(updated, faults=faults)
+            elif key == "storage_tls":
+                updated = replace(updated, tls=_flag(value))
             else:
                 raise UsageError(f"unknown storage setting {key!r}")
         return updated
@@ -143,4 +148,16 @@ class GatewaySettings:
                 "copy_fail": self.faults.copy_fail,
                 "seed": self.faults.seed,
             },
+            "storage_tls": self.tls,
         }
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("on", "true", "1", "yes"):
+        return True
+    if text in ("off", "false", "0", "no", ""):
+        return False
+    raise UsageError(f"storage_tls {value!r}: use on or off")
