@@ -7,16 +7,17 @@ hosted timer fires at each 5-minute occurrence, the hosted queue trigger
 carries out what it enqueued, and after each tick the rehearsal looks from
 outside, with the same checks as the in-process week (week.py).
 
-The sandbox's storage is plain HTTP with keys and SAS only: the storage SDK
-sends no token there, so the app's identity-based storage settings cannot
-work in it. After deploying, the rehearsal changes only those, as a user
-could through ARM: the plan is read from the package's own `plan.yaml`
-instead of the plan blob (the same bytes), the queue through an account SAS
-(`AZLAB_QUEUE_URL`, and the `AZLAB_QUEUE` connection for the trigger), no
-status blob; a group waiting for its dependencies is retried after 1 s (the
-sandbox's power operations finish at once) and a tick's deadline is the
-rehearsal's. Everything ARM — the VMs, tags, batch power — goes through the
-site's identity and its roles.
+The app runs as deployed: the throwaway sandbox serves storage over HTTPS
+(its `storage_tls` setting), so the hosted timer reads the plan blob
+(`AZLAB_PLAN_URL`) and appends to the status blobs, and the queue trigger and
+the tick's enqueueing use the queue, all with the site's identity, held to the
+data roles deploy assigned it, as in Azure. After deploying, the rehearsal
+changes two settings only, as a user could through ARM: a group waiting for
+its dependencies is retried after 1 s instead of 15 (a message's visibility
+runs on the wall clock, and the sandbox's power operations finish at once),
+and a tick's deadline is the rehearsal's (a stuck tick fails in seconds, not
+8 minutes). Everything ARM — the VMs, tags, batch power — goes through the
+site's identity and its roles too.
 """
 
 from __future__ import annotations
@@ -24,21 +25,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from azure.storage.queue import AccountSasPermissions, ResourceTypes, generate_account_sas
-
 from azlab.azure.session import AzureSession
-from azlab.azure.storage import account_key
 from azlab.plan.loader import LoadedPlan
 from azlab.scheduler.deploy import DeployOptions, DeployReport, deploy
-from azlab.scheduler.names import QUEUE
 
-# Settings the sandbox's storage cannot serve (identity-based), and what stands in for them.
-DROPPED = ("AZLAB_PLAN_URL", "AZLAB_STATUS_URL")
 RETRY_WAITING_SECONDS = "1"
-SAS_HOURS = 24
 
 
 @dataclass
@@ -70,35 +63,13 @@ class HostedFigures:
         }
 
 
-async def sandbox_storage(session: AzureSession, report: DeployReport, deadline: float) -> None:
-    """Point the deployed app's storage settings at what the sandbox's storage serves."""
+async def rehearsal_pacing(session: AzureSession, report: DeployReport, deadline: float) -> None:
+    """The deployed app's two pacing settings, at the rehearsal's pace."""
     names = report.names
-    group, account, site = names.resource_group, names.storage_account, names.site
-    key = await account_key(session, group, account)
-    props = await session.storage.storage_accounts.get_properties(group, account)
-    queues = str(props.primary_endpoints.queue)
-    sas = generate_account_sas(
-        account,
-        key,
-        ResourceTypes(service=True, container=True, object=True),
-        AccountSasPermissions(
-            read=True,
-            write=True,
-            delete=True,
-            list=True,
-            add=True,
-            create=True,
-            update=True,
-            process=True,
-        ),
-        expiry=datetime.now(timezone.utc) + timedelta(hours=SAS_HOURS),
-    )
+    group, site = names.resource_group, names.site
     apps = session.web.web_apps
-    current: dict[str, str] = dict((await apps.list_application_settings(group, site)).properties)
-    settings = {k: v for k, v in current.items() if k not in DROPPED}
+    settings: dict[str, str] = dict((await apps.list_application_settings(group, site)).properties)
     settings |= {
-        "AZLAB_QUEUE_URL": f"{queues}{QUEUE}?{sas}",
-        "AZLAB_QUEUE": f"QueueEndpoint={queues};SharedAccessSignature={sas}",
         "AZLAB_QUEUE_WAIT_SECONDS": RETRY_WAITING_SECONDS,
         "AZLAB_TICK_DEADLINE_SECONDS": str(deadline),
     }
@@ -113,7 +84,7 @@ async def deploy_scheduler(
     progress: Callable[[str], None],
 ) -> DeployReport:
     report = await deploy(session, loaded, DeployOptions(env=env), progress=progress)
-    await sandbox_storage(session, report, deadline)
+    await rehearsal_pacing(session, report, deadline)
     return report
 
 

@@ -28,6 +28,8 @@ from azlab.sandbox.settings import Settings
 
 # Operations finish at once: a rehearsal checks what happens, not how long it takes.
 REHEARSAL_SETTINGS = Settings(op_time=0, latency=0)
+# The hosted scheduler reads its plan and queue with its identity: storage over HTTPS.
+HOSTED_SETTINGS = REHEARSAL_SETTINGS.with_changes({"storage_tls": True})
 Progress = Callable[[str], None]
 # The week step with everything but (rehearsal, session, week_of, log, progress) bound.
 Week = partial[Coroutine[Any, Any, bool]]
@@ -79,7 +81,7 @@ def rehearse(
                 rehearsal.skip(name, "validate failed")
     if valid:
         progress("starting a throwaway sandbox")
-        with Sandbox(REHEARSAL_SETTINGS) as sandbox:
+        with Sandbox(HOSTED_SETTINGS if hosted else REHEARSAL_SETTINGS) as sandbox:
             run.storage = "Azurite" if sandbox.storage is not None else "control plane only"
             sandbox_env = {**sandbox.env(), "AZLAB_POLLING_INTERVAL": "0.01"}
             for rehearsal in valid:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blob_sas
@@ -93,8 +94,12 @@ async def data_plane(
     with azure_errors(resource=f"storage account {names.storage_account}"):
         key = await account_key(session, names.resource_group, names.storage_account)
     credential = {"account_name": names.storage_account, "account_key": key}
+    # A target with a CA of its own (the sandbox) serves storage with it too.
+    verify: dict[str, Any] = (
+        {"connection_verify": session.target.ca_file} if session.target.ca_file else {}
+    )
     async with (
-        BlobServiceClient(blob_endpoint, credential=credential) as blobs,
-        QueueServiceClient(queue_endpoint, credential=credential) as queues,
+        BlobServiceClient(blob_endpoint, credential=credential, **verify) as blobs,
+        QueueServiceClient(queue_endpoint, credential=credential, **verify) as queues,
     ):
         yield DataPlane(blobs, queues, names.storage_account, key)

@@ -2,8 +2,9 @@
 
 The connection named by the binding is a connection string in the setting
 itself or an identity-based one (`<connection>__queueServiceUri`, read with
-the site's managed identity; the sandbox's queue endpoint is plain HTTP, where
-the storage SDK takes no token, so there such a function is in error).
+the site's managed identity, held to its data roles; that needs the sandbox's
+HTTPS queue endpoints, the `storage_tls` setting: over plain HTTP the storage
+SDK takes no token, and such a function is in error).
 Messages are read as base64 (the extension's default encoding); a message is
 deleted when its run succeeds, made visible again after host.json's
 `visibilityTimeout` when it fails, and moved to `<queue>-poison` when it has
@@ -78,7 +79,7 @@ class QueueSource:
                     f"'{name}__queueServiceUri' (an identity-based one)"
                 )
         except (ValueError, SandboxError) as exc:
-            # e.g. a token credential on the sandbox's plain-HTTP queue endpoint
+            # e.g. a token credential on a plain-HTTP queue endpoint (storage_tls off)
             why = exc.message if isinstance(exc, SandboxError) else str(exc)
             raise SandboxError(f"the function '{function.name}' is in error: {why}") from None
         self.queue: QueueClient = service.get_queue_client(function.queue)

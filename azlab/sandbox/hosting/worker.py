@@ -139,6 +139,10 @@ def invoke(functions: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]
     except Exception as exc:
         answer["outcome"] = "failed"
         first = (str(exc).strip().splitlines() or [""])[0]
+        # A service's error code (the SDKs' `error_code`) says more than its message's first line.
+        code = getattr(exc, "error_code", None)
+        if code and str(code) not in first:
+            first += f" (ErrorCode:{code})"
         answer["error"] = f"{type(exc).__name__}: {first}".rstrip(": ")
         capture.lines.append("ERROR: " + traceback.format_exc(limit=3).strip().splitlines()[-1])
     finally:

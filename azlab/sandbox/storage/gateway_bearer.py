@@ -12,7 +12,7 @@ the sandbox through `DataAccess`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -21,7 +21,8 @@ from azlab.sandbox.storage.gateway_errors import storage_error
 
 AUDIENCE = "https://storage.azure.com"
 OAUTH_SINCE = "2017-11-09"
-KEY = "azlab.signing_key"  # where a checked request keeps the key it is forwarded with
+# Where a checked request keeps the key it is forwarded with (a typed key where aiohttp has them).
+KEY: Any = getattr(web, "RequestKey", lambda name, _: name)("azlab_signing_key", str)
 TENANT_AUTHORITY = "https://login.microsoftonline.com/{tenant}/oauth2/authorize"
 PERMISSION_MISMATCH = (
     "This request is not authorized to perform this operation using this permission."
