@@ -95,29 +95,34 @@ def _refusal(tmp_path: Path, content: bytes | None, *, link: Path | None = None)
     return str(caught.value)
 
 
+# Named by their first field: the keys are made at import, and an id must not change
+# between the processes that collect the suite.
+REFUSED = [
+    ("private key", PRIVATE.encode(), "holds a private key"),
+    ("passwd", PASSWD.encode(), "is not an OpenSSH public key"),
+    ("two keys", (PUBLIC + "\n" + PUBLIC + "\n").encode(), "is not an OpenSSH public key"),
+    ("bad base64", b"ssh-ed25519 AAAA!!!! x\n", "is not an OpenSSH public key"),
+    ("type mismatch", ("ssh-rsa " + PUBLIC.split()[1]).encode(), "is not an OpenSSH"),
+    ("binary", os.urandom(512), "is not an OpenSSH public key"),
+    ("too big", b"ssh-ed25519 " + b"A" * 20_000, "too big for a public key"),
+    ("rfc 4716", b"---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n", "ssh-keygen -i"),
+    (
+        "ecdsa",
+        _public(ec.generate_private_key(ec.SECP256R1())).encode(),
+        "holds a key of type ecdsa-sha2-nistp256; Azure accepts RSA",
+    ),
+    (
+        "short rsa",
+        _public(rsa.generate_private_key(public_exponent=65537, key_size=1024)).encode(),
+        "under 2048 bits",
+    ),
+    ("dsa", _dss(), "holds a key of type ssh-dss"),
+]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
-    [
-        ("private key", PRIVATE.encode(), "holds a private key"),
-        ("passwd", PASSWD.encode(), "is not an OpenSSH public key"),
-        ("two keys", (PUBLIC + "\n" + PUBLIC + "\n").encode(), "is not an OpenSSH public key"),
-        ("bad base64", b"ssh-ed25519 AAAA!!!! x\n", "is not an OpenSSH public key"),
-        ("type mismatch", ("ssh-rsa " + PUBLIC.split()[1]).encode(), "is not an OpenSSH"),
-        ("binary", os.urandom(512), "is not an OpenSSH public key"),
-        ("too big", b"ssh-ed25519 " + b"A" * 20_000, "too big for a public key"),
-        ("rfc 4716", b"---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n", "ssh-keygen -i"),
-        (
-            "ecdsa",
-            _public(ec.generate_private_key(ec.SECP256R1())).encode(),
-            "holds a key of type ecdsa-sha2-nistp256; Azure accepts RSA",
-        ),
-        (
-            "short rsa",
-            _public(rsa.generate_private_key(public_exponent=65537, key_size=1024)).encode(),
-            "under 2048 bits",
-        ),
-        ("dsa", _dss(), "holds a key of type ssh-dss"),
-    ],
+    [pytest.param(*case, id=case[0]) for case in REFUSED],
 )
 def test_anything_but_a_public_key_is_refused_without_quoting_it(
     tmp_path: Path, name: str, content: bytes, expected: str
