@@ -15,9 +15,11 @@ from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 
+from azlab.errors import UsageError
 from azlab.sandbox.arm.directory import IDENTITY_OBJECT_ID
 from azlab.sandbox.pytest_plugin import TEST_SETTINGS, Clients, credential
 from azlab.sandbox.runner import Sandbox
+from azlab.sandbox.settings import Settings
 from azlab.sandbox.storage.data_actions import blob_needs, queue_needs
 from tests.sandbox.test_role_enforcement import sdk
 
@@ -50,6 +52,15 @@ def test_operations_name_the_permissions_azure_names() -> None:
     assert queue_needs("DELETE", {"popreceipt": "x"}, "q/messages/id").data
     assert queue_needs("PUT", {}, "q").actions == (f"{queues}/write",)
     assert queue_needs("PUT", {}, "q").scope == "queueServices/default/queues/q"
+
+
+def test_the_tls_setting_parses_and_round_trips() -> None:
+    on = Settings().with_changes({"storage_tls": "on"})
+    assert on.storage.tls and on.as_dict()["storage_tls"] is True
+    assert Settings().with_changes(on.as_dict()).storage.tls
+    assert not on.with_changes({"storage_tls": False}).storage.tls
+    with pytest.raises(UsageError, match="storage_tls 'sometimes': use on or off"):
+        Settings().with_changes({"storage_tls": "sometimes"})
 
 
 # with the sandbox
