@@ -33,8 +33,11 @@ def test_without_its_queue_role_the_hosted_tick_fails_with_a_permission_mismatch
     names = names_for(sandbox.subscription, "lynclab", "westus2")
     site = sandbox.emulator.web.sites.by_name(names.site)
     assert site is not None
-    settings = site["properties"].get("siteConfig", {})
-    assert "SharedAccessSignature" not in str(settings)
+    # As deploy wrote them: identity-based storage, on the sandbox's HTTPS endpoints.
+    settings = sandbox.emulator.web.sites.app_settings(site["id"])
+    assert settings["AZLAB_PLAN_URL"].startswith("https://127.0.0.1:")
+    assert settings["AZLAB_QUEUE__queueServiceUri"].startswith("https://127.0.0.1:")
+    assert not any("sig=" in v or "SharedAccessSignature" in v for v in settings.values())
     principal = sandbox.emulator.web.sites.principal_id(site["id"])
     auth = AuthorizationManagementClient(
         credential(sandbox),  # type: ignore[arg-type]
