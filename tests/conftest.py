@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -61,14 +62,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("REST spec schema checks")
         for line in traffic.SESSION.summary():
             terminalreporter.write_line(line)
+    for key in traffic.SESSION.fixed:
+        terminalreporter.write_line(
+            f"FAILED listed gap no longer seen, remove it from tests/spec/known_gaps.py: {key}",
+            red=True,
+        )
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
+def _whole_suite(config: pytest.Config) -> bool:
     """Whether every test runs (hence every listed gap should show): all of tests/, with the
     default markers, nothing deselected by keyword or by a rerun of failures."""
-    option = session.config.option
-    args = [a.rstrip("/") for a in session.config.args]
-    traffic.SESSION.full_run = (
+    option = config.option
+    args = [a.rstrip("/") for a in config.args]
+    return (
         args in ([], ["tests"])
         and not option.keyword
         and option.markexpr == DEFAULT_MARKERS
@@ -77,7 +83,38 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     )
 
 
+def _worker(config: pytest.Config) -> bool:
+    """A worker process of a distributed run (`pytest -n`, as make test runs the suite)."""
+    return hasattr(config, "workerinput")
+
+
+def _controller(config: pytest.Config) -> bool:
+    return not _worker(config) and bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # A worker sees only its share of the traffic; the controller decides the gaps.
+    traffic.SESSION.full_run = _whole_suite(session.config) and not _worker(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    data = getattr(node, "workeroutput", {}).get("spec_traffic")
+    if data is not None:
+        traffic.SESSION.merge(data)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if _worker(config):
+        config.workeroutput["spec_traffic"] = traffic.SESSION.as_data()  # type: ignore[attr-defined]
+        return
+    if _controller(config) and _whole_suite(config) and specs.specs_dir() is not None:
+        # tests/spec/test_schema_gaps.py's check, over every worker's traffic.
+        fixed = sorted(key for key in LISTED if key not in traffic.SESSION.counts)
+        if fixed:
+            traffic.SESSION.fixed = fixed
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     record = os.environ.get("AZLAB_SPEC_RECORD")
     if record:
         traffic.SESSION.record(record)

@@ -69,6 +69,7 @@ class Observed:
         self.seconds = 0.0  # spent checking, for the cost of the check itself
         self.full_run = False  # the whole suite was collected, so every gap should show
         self.examples: dict[str, str] = {}  # replayed example -> first difference, if any
+        self.fixed: list[tuple[str, str, str, str]] = []  # listed gaps a whole run did not see
 
     def add(self, found: Iterable[Violation], where: str = "") -> None:
         for violation in found:
@@ -98,6 +99,24 @@ class Observed:
             f"{requests} in requests, {responses} in answers",
             *lines,
         ]
+
+    def as_data(self) -> dict[str, Any]:
+        """What a worker of a distributed run (pytest -n) hands the controller."""
+        return {
+            "counts": [[list(key), count] for key, count in self.counts.items()],
+            "checked": self.checked,
+            "seconds": self.seconds,
+            "examples": self.examples,
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add a worker's traffic (as_data) to the controller's, which runs no test itself."""
+        for key, count in data["counts"]:
+            found = (key[0], key[1], key[2], key[3])
+            self.counts[found] = self.counts.get(found, 0) + count
+        self.checked += data["checked"]
+        self.seconds += data["seconds"]
+        self.examples.update(data["examples"])
 
     def in_spec_tests(self, key: tuple[str, str, str, str]) -> bool:
         return self.where.get(key, "").startswith(SPEC_TESTS)
