@@ -173,8 +173,16 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> N
         time.sleep(0.005)
 
 
-@pytest.fixture
-def lab(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+@pytest.fixture(params=["batch", pytest.param("per-vm", marks=pytest.mark.soak)])
+def lab(
+    request: pytest.FixtureRequest,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Sandbox:
+    """The lab applied, racing settings on; the commands act through the batch API, or
+    (under make soak) through the per-VM calls the batch API falls back to."""
+    monkeypatch.setenv("AZLAB_BATCH_POWER", "on" if request.param == "batch" else "off")
     monkeypatch.setenv("LAB_ADMIN_PASSWORD", PASSWORD)
     monkeypatch.setenv("AZLAB_STATE_DIR", str(tmp_path / "state"))
     assert main(["apply", str(LYNC), "--yes"]) == 0

@@ -181,11 +181,24 @@ def _tick_converged(run: Run, argv: list[str]) -> None:
     assert states == dict.fromkeys(("dc01", "sql01", "fe01", "edge01"), want), states
 
 
+def _per_vm(prepare: Callable[[Run], list[str]]) -> Callable[[Run], list[str]]:
+    """The same tick through the per-VM calls (the batch API's fallback), re-run alike."""
+
+    def prepared(run: Run) -> list[str]:
+        argv = prepare(run)
+        return [*argv[:2], "--no-batch", *argv[2:]]
+
+    return prepared
+
+
+# The fast part kills the batch ticks (runs 0 and 1); the soak cycles through all four.
 TICK = Case(
     "tick",
     (
         Variant("evening", _tick_evening, _tick_converged),
         Variant("morning", _tick_morning, _tick_converged),
+        Variant("evening per VM", _per_vm(_tick_evening), _tick_converged),
+        Variant("morning per VM", _per_vm(_tick_morning), _tick_converged),
     ),
 )
 
