@@ -183,18 +183,26 @@ class BatchPower:
                 for region, ids in by_region.items()
                 for i in range(0, len(ids), MAX_IDS)
             ]
-            await asyncio.gather(*(self._poll(region, ids) for region, ids in chunks))
+            # The round's answers are handed out together once all are in: steps released
+            # chunk by chunk entered the health gate's list rounds apart, one round more.
+            found = await asyncio.gather(*(self._poll(region, ids) for region, ids in chunks))
+            next_due = time.monotonic() + self.interval
+            for (_, ids), answers in zip(chunks, found, strict=True):
+                self._settle(ids, answers, next_due)
 
-    async def _poll(self, region: str, operation_ids: list[str]) -> None:
+    async def _poll(self, region: str, operation_ids: list[str]) -> dict[str, OpStatus]:
         self.status_requests += 1
-        answers: dict[str, OpStatus] = {}
         try:
             found = await statuses(self.session, region, operation_ids, self.correlation_id)
-            answers = {s.operation_id: s for s in found}
-            self.last_error = None
         except AzlabError as exc:  # read again next round
             self.last_error = exc
-        next_due = time.monotonic() + self.interval
+            return {}
+        self.last_error = None
+        return {s.operation_id: s for s in found}
+
+    def _settle(
+        self, operation_ids: list[str], answers: dict[str, OpStatus], next_due: float
+    ) -> None:
         for op_id in operation_ids:
             followed = self._followed.get(op_id)
             if followed is None:

@@ -16,6 +16,10 @@ from azlab.azure.power import list_states
 from azlab.azure.session import AzureSession
 from azlab.power_state import VmState
 
+# A round waits this long for more waiters once the first arrives: steps released by one
+# answer reach their waits a few hops apart, and each one late would cost a round more.
+GATHER_SECONDS = 0.05
+
 
 class StateWatcher:
     """Refreshes the states while anyone waits, at most once per `interval`."""
@@ -53,6 +57,7 @@ class StateWatcher:
         event.set()
 
     async def _loop(self) -> None:
+        await asyncio.sleep(GATHER_SECONDS)
         while self._waiters:
             delay = self.interval - (time.monotonic() - self._last)
             if delay > 0:
