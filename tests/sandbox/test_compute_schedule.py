@@ -113,9 +113,11 @@ def test_per_vm_outcomes_conflict_missing_and_allocation_failure(
     assert result.operation.resource_operation_error.error_code == "AllocationFailed"
 
 
-def test_the_retry_policy_tries_a_failed_start_again_and_cancel_stops_it(
+def start_that_fails_once(
     sandbox: Sandbox, clients: Clients, schedule: ComputeScheduleMgmtClient
-) -> None:
+) -> tuple[list[str], Any]:
+    """vm0 deallocated, a batch start of it whose first attempt has failed (5 s operations,
+    an allocation failure) and whose retry waits; the VM's ids and the operation."""
     ids = vms(clients, 1)
     clients.compute.virtual_machines.begin_deallocate("rg1", "vm0").result()
     sandbox.emulator.apply_settings(
@@ -128,6 +130,13 @@ def test_the_retry_policy_tries_a_failed_start_again_and_cancel_stops_it(
         schedule.scheduled_actions.virtual_machines_execute_start(REGION, body).results[0].operation
     )
     sandbox.emulator.state.clock_offset += 5.1  # the first attempt fails
+    return ids, op
+
+
+def test_the_retry_policy_tries_a_failed_start_again_and_cancel_stops_it(
+    sandbox: Sandbox, clients: Clients, schedule: ComputeScheduleMgmtClient
+) -> None:
+    _, op = start_that_fails_once(sandbox, clients, schedule)
     status = {"operationIds": [op.operation_id], "correlationid": "test-run"}
     found = schedule.scheduled_actions.virtual_machines_get_operation_status(REGION, status)
     assert found.results[0].operation.state == "PendingExecution"
@@ -144,17 +153,7 @@ def test_a_reset_forgets_batch_operations_left_pending(
 ) -> None:
     """A batch operation waiting for its retry must not outlive the sandbox's reset: it
     would refuse the next test's action on a VM of the same id with OperationConflict."""
-    ids = vms(clients, 1)
-    clients.compute.virtual_machines.begin_deallocate("rg1", "vm0").result()
-    sandbox.emulator.apply_settings(
-        Settings(page_size=5, op_time=5, faults=Faults(allocation_failed_vms=frozenset({"vm0"})))
-    )
-    body = request(
-        ids, executionParameters={"retryPolicy": {"retryCount": 3, "retryWindowInMinutes": 10}}
-    )
-    schedule.scheduled_actions.virtual_machines_execute_start(REGION, body)
-    sandbox.emulator.state.clock_offset += 5.1  # the first attempt fails; the retry waits
-
+    ids, _ = start_that_fails_once(sandbox, clients, schedule)
     sandbox.emulator.reset()
     sandbox.emulator.apply_settings(Settings(page_size=5, op_time=0.1))
     assert vms(clients, 1) == ids
