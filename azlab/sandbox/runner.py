@@ -138,9 +138,11 @@ class Sandbox:
         return {
             "AZLAB_ENDPOINT": self.endpoint,
             "AZLAB_CA_FILE": str(self.ca_file),
-            "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
+            # The sandbox's CA alone: a hosted app reaches nothing else, and each new
+            # storage client loading the public roots too cost some 20 ms a request.
+            "REQUESTS_CA_BUNDLE": str(self.ca_file),
             # What aiohttp (the async storage clients) trusts: storage over HTTPS too.
-            "SSL_CERT_FILE": str(self.ca_bundle),
+            "SSL_CERT_FILE": str(self.ca_file),
             "AZLAB_PRICES_ENDPOINT": self.endpoint,
             "AZLAB_POLLING_INTERVAL": "0.1",
         }
