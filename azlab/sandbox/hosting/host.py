@@ -375,6 +375,9 @@ class FunctionHost:
     def reset(self) -> None:
         for future in list(self._later):
             future.cancel()
+        # One already (re)starting a site would host it again after the removal below.
+        futures.wait(self._later, timeout=60)
+        self._later = []
         for name in list(self.sites):
             self.remove(name)
         for name in list(self.accounts):
