@@ -18,7 +18,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from azlab.sandbox.arm.automation_runbooks import next_runs
+from azlab.sandbox.hosting.passes import PassLoop
 from azlab.sandbox.hosting.process import PASSED
 from azlab.sandbox.hosting.runs import RunLog, iso, redact
 
 WORKER = "azlab.sandbox.hosting.runbook_worker"
 JOB_SECONDS = 3 * 3600.0  # Automation's fair share: a job is stopped after three hours
 MOST_COUNTED = 10_000
-IDLE_POLL = 1.0
 LOG_LINES = 200
 
 
@@ -44,7 +43,7 @@ class HostedAccount:
     identity_header: str
 
 
-class AccountHost:
+class AccountHost(PassLoop):
     """One Automation account's job schedules and the thread that starts their jobs."""
 
     def __init__(
@@ -80,31 +79,12 @@ class AccountHost:
             self.error = f"{skipped} job schedule(s) without a published Python runbook"
         now = clock()
         self._last = {str(j["jobScheduleId"]): now for j in self.jobs}
-        self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._poked = False
-        self._pass = 0
-        self._quiet = -1
-        self._thread = threading.Thread(target=self._loop, name=f"jobs-{account.name}", daemon=True)
-        self._thread.start()
+        self._init_passes()
+        self._start_passes(f"jobs-{account.name}")
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            with self._cond:
-                self._pass += 1
-                this = self._pass
-                self._poked = False
-            worked = False
-            try:
-                worked = self._start_due()
-            except Exception as exc:  # a failed job start must not end the host
-                self.error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
-            with self._cond:
-                if not worked:
-                    self._quiet = this
-                self._cond.notify_all()
-                if not worked and not self._poked and not self._stop.is_set():
-                    self._cond.wait(IDLE_POLL)
+    def _one_pass(self) -> tuple[bool, bool]:
+        worked = self._start_due()
+        return worked, not worked
 
     def _start_due(self) -> bool:
         worked = False
@@ -167,23 +147,6 @@ class AccountHost:
         )
 
     # the same face as a site's, for FunctionHost
-    def poke(self) -> None:
-        with self._cond:
-            self._poked = True
-            self._cond.notify_all()
-
-    def wait_idle(self, deadline: float) -> bool:
-        with self._cond:
-            target = self._pass + 1
-            self._poked = True
-            self._cond.notify_all()
-            while self._quiet < target and not self._stop.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
-
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.account.name,
@@ -200,6 +163,4 @@ class AccountHost:
         }
 
     def stop(self) -> None:
-        self._stop.set()
-        self.poke()
-        self._thread.join(timeout=30)
+        self._stop_passes()

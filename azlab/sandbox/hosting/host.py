@@ -34,18 +34,18 @@ from azlab.sandbox.hosting.app import (
     unpack,
 )
 from azlab.sandbox.hosting.automation import AccountHost, HostedAccount
+from azlab.sandbox.hosting.passes import IDLE_POLL, PassLoop
 from azlab.sandbox.hosting.process import WorkerError, WorkerProcess
 from azlab.sandbox.hosting.queues import QueueSource
 from azlab.sandbox.hosting.runs import RunLog, iso, redact, secret_values
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
-IDLE_POLL = 1.0  # seconds between looks at the clock when nothing is queued
 QUEUE_POLL = 0.05  # between looks at a queue whose messages are not visible yet
 MOST_COUNTED = 100_000  # occurrences counted when the clock jumps far
 
 
-class SiteHost:
+class SiteHost(PassLoop):
     """One site: its worker process and the thread that fires its triggers."""
 
     def __init__(
@@ -66,11 +66,7 @@ class SiteHost:
         self.secrets = [*secret_values(app.settings), app.identity_header]
         self._last: dict[str, float] = {}
         self._queues: list[tuple[HostedFunction, QueueSource]] = []
-        self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._poked = False
-        self._pass = 0
-        self._quiet = -1
+        self._init_passes()
         self._invoking = threading.Lock()
         wwwroot = folder / "wwwroot"
         env = {
@@ -108,29 +104,16 @@ class SiteHost:
             self.functions = []
         now = clock()
         self._last = {f.name: now for f in self.functions if f.schedule is not None}
-        self._thread = threading.Thread(target=self._loop, name=f"host-{app.name}", daemon=True)
-        self._thread.start()
+        self._start_passes(f"host-{app.name}")
 
     # the thread
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            with self._cond:
-                self._pass += 1
-                this = self._pass
-                self._poked = False
-            worked, quiet = False, True
-            try:
-                worked = self._fire_timers()
-                worked = self._take_messages() or worked
-                quiet = not worked and all(s.pending() == 0 for _, s in self._queues)
-            except Exception as exc:  # a broken queue or process must not end the host
-                self.error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
-            with self._cond:
-                if quiet:
-                    self._quiet = this
-                self._cond.notify_all()
-                if not worked and not self._poked and not self._stop.is_set():
-                    self._cond.wait(IDLE_POLL if quiet else QUEUE_POLL)
+    def _one_pass(self) -> tuple[bool, bool]:
+        worked = self._fire_timers()
+        worked = self._take_messages() or worked
+        return worked, not worked and all(s.pending() == 0 for _, s in self._queues)
+
+    def _wait(self, quiet: bool) -> float:
+        return IDLE_POLL if quiet else QUEUE_POLL
 
     def _fire_timers(self) -> bool:
         worked = False
@@ -232,24 +215,6 @@ class SiteHost:
         return http
 
     # from other threads
-    def poke(self) -> None:
-        with self._cond:
-            self._poked = True
-            self._cond.notify_all()
-
-    def wait_idle(self, deadline: float) -> bool:
-        """Until a pass begun after this call found nothing to do (`deadline`: monotonic)."""
-        with self._cond:
-            target = self._pass + 1
-            self._poked = True
-            self._cond.notify_all()
-            while self._quiet < target and not self._stop.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
-
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.app.name,
@@ -267,9 +232,7 @@ class SiteHost:
         }
 
     def stop(self) -> None:
-        self._stop.set()
-        self.poke()
-        self._thread.join(timeout=30)
+        self._stop_passes()
         self.process.stop()
 
 
