@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,38 @@ def _asker(output: Output, verb: str, *, yes: bool, dry_run: bool) -> Any:
     return shown
 
 
+SchedulerCall = Callable[..., Awaitable[DeployReport]]  # deploy or remove
+
+
+def _carry_out(
+    action: SchedulerCall,
+    verb: str,
+    plan_file: Path,
+    subscription: str | None,
+    options: DeployOptions,
+    output: Output,
+    *,
+    yes: bool,
+) -> DeployReport:
+    """Deploy or remove against the plan's subscription, asking first, with progress lines."""
+    loaded = load(plan_file, require_env=False)
+    target = target_for(loaded.plan, subscription)
+    steps = progress_console(output)
+
+    async def work() -> DeployReport:
+        async with AzureSession(target) as session:
+            report: DeployReport = await action(
+                session,
+                loaded,
+                options,
+                confirm=_asker(output, verb, yes=yes, dry_run=options.dry_run),
+                progress=lambda line: steps.print(line, highlight=False),
+            )
+            return report
+
+    return run_async(work)
+
+
 @scheduler_app.command("deploy")
 def deploy_command(
     plan_file: Path = PLAN_ARGUMENT,
@@ -162,21 +195,8 @@ def deploy_command(
 
     Example: azlab scheduler deploy plans/lynclab.yaml --yes
     """
-    loaded = load(plan_file, require_env=False)
-    target = target_for(loaded.plan, subscription)
-    steps = progress_console(output)
-
-    async def work() -> DeployReport:
-        async with AzureSession(target) as session:
-            return await deploy(
-                session,
-                loaded,
-                _options(host, name, location, dry_run),
-                confirm=_asker(output, "deploy", yes=yes, dry_run=dry_run),
-                progress=lambda line: steps.print(line, highlight=False),
-            )
-
-    report = run_async(work)
+    options = _options(host, name, location, dry_run)
+    report = _carry_out(deploy, "deploy", plan_file, subscription, options, output, yes=yes)
     if output is Output.json:
         print_json(_report_data(report))
         return
@@ -208,21 +228,8 @@ def remove_command(
 
     Example: azlab scheduler remove plans/lynclab.yaml --yes
     """
-    loaded = load(plan_file, require_env=False)
-    target = target_for(loaded.plan, subscription)
-    steps = progress_console(output)
-
-    async def work() -> DeployReport:
-        async with AzureSession(target) as session:
-            return await remove(
-                session,
-                loaded,
-                _options(host, name, None, False),
-                confirm=_asker(output, "remove", yes=yes, dry_run=False),
-                progress=lambda line: steps.print(line, highlight=False),
-            )
-
-    report = run_async(work)
+    options = _options(host, name, None, False)
+    report = _carry_out(remove, "remove", plan_file, subscription, options, output, yes=yes)
     if output is Output.json:
         print_json(_report_data(report))
     elif not report.pending:
