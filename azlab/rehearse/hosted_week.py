@@ -10,22 +10,18 @@ are after each tick, plus every failed hosted run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 
 from azlab.azure.session import AzureSession
 from azlab.plan.model import Plan
 from azlab.rehearse.checks import action_problems, order_problems
 from azlab.rehearse.hosted import HostedFigures, run_problem, tally_runs
-from azlab.rehearse.observe import RequestLog, power_states
+from azlab.rehearse.observe import RequestLog
 from azlab.rehearse.week import (
     STEP,
-    Misplaced,
-    Wants,
     WeekResult,
-    _groups,
-    _tally,
+    WeekWatch,
     overrides,
-    week_zone,
 )
 from azlab.sandbox.control import SandboxControl
 
@@ -44,23 +40,15 @@ async def simulate_hosted_week(
     progress: Callable[[str], None] = lambda _: None,
 ) -> WeekResult:
     """`start`, `end` in UTC; the sandbox clock is just before `start` and the app deployed."""
-    zone = week_zone(plan)
-    result = WeekResult(start, end, zone.key)
-    members = {g.name: [vm.name.lower() for vm in g.vms] for g in plan.groups}
-    _groups(result, plan, start, end)
-    wants_at = Wants(plan)
-    misplaced = Misplaced(zone)
-    first_request = log.mark()
-    seen = await power_states(session, plan.resource_group)
-    observed_at = log.mark()
-    result.observations += 1
-    last_wanted: dict[str, str] = {}
+    watch = WeekWatch(plan, start, end, log)
+    result = watch.result
+    await watch.observe(session)
     before = len(control.hosted_runs())  # the runs already counted
     at = start
     while at < end:
         result.ticks += 1
-        wants, _ = wants_at.at(at)
-        protected = overrides(seen, at)
+        wants, _ = watch.wants_at.at(at)
+        protected = overrides(watch.seen, at)
         mark = log.mark()
         control.set_clock(at.timestamp())
         control.wait_hosted(WAIT_SECONDS)
@@ -69,34 +57,21 @@ async def simulate_hosted_week(
         timers = figures.timer_runs
         failed = tally_runs(figures, runs)
         result.ticks_run += figures.timer_runs - timers
-        stamp = misplaced.when(at)
+        stamp = watch.misplaced.when(at)
         actions = log.actions_since(mark)
-        found = action_problems(plan, wants, seen, protected, actions)
+        found = action_problems(plan, wants, watch.seen, protected, actions)
         found += order_problems(plan, actions)
         found += [run_problem(r) for r in failed]
         result.problems += [f"{stamp}: {p}" for p in found]
         if log.writes_since(mark):
             result.ticks_acted += 1
-        if log.writes_since(observed_at):
-            seen = await power_states(session, plan.resource_group)
-            observed_at = log.mark()
-            result.observations += 1
-        wrong = {
-            vm: (seen[vm].power if vm in seen else "missing", want)
-            for group, want in wants.items()
-            if want is not None
-            for vm in members[group]
-            if vm not in protected and (vm not in seen or seen[vm].power != want)
-        }
-        misplaced.see(at, wrong)
-        _tally(result, members, seen, wants, last_wanted, at)
+        if log.writes_since(watch.observed_at):
+            await watch.observe(session)
+        watch.settle(at, wants, protected)
         at += STEP
-        if at < end and at.astimezone(zone).time() == time(0, 0):
+        if watch.midnight(at, end):
             progress(
-                f"simulated up to {misplaced.when(at)}, {figures.runs} hosted run(s), "
+                f"simulated up to {watch.misplaced.when(at)}, {figures.runs} hosted run(s), "
                 f"{result.ticks_acted} tick(s) acted"
             )
-    misplaced.close()
-    result.problems += misplaced.problems
-    result.requests = log.mark() - first_request
-    return result
+    return watch.finish()

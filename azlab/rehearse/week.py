@@ -182,6 +182,55 @@ class Misplaced:
         return at.astimezone(self.zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
+class WeekWatch:
+    """What both weeks (in process and hosted) keep between ticks, and the look after each:
+    the result, the wanted states, VMs out of place, and the last power states read."""
+
+    def __init__(self, plan: Plan, start: datetime, end: datetime, log: RequestLog) -> None:
+        self.plan = plan
+        self.zone = week_zone(plan)
+        self.result = WeekResult(start, end, self.zone.key)
+        self.members = {g.name: [vm.name.lower() for vm in g.vms] for g in plan.groups}
+        _groups(self.result, plan, start, end)
+        self.wants_at = Wants(plan)
+        self.misplaced = Misplaced(self.zone)
+        self.log = log
+        self.first_request = log.mark()
+        self.seen: dict[str, Seen] = {}
+        self.observed_at = 0
+        self.last_wanted: dict[str, str] = {}
+
+    async def observe(self, session: AzureSession) -> None:
+        self.seen = await power_states(session, self.plan.resource_group)
+        self.observed_at = self.log.mark()
+        self.result.observations += 1
+
+    def settle(
+        self, at: datetime, wants: Mapping[str, str | None], protected: Mapping[str, str]
+    ) -> None:
+        """After the tick at `at`: which VMs are not where they are wanted, and the hours."""
+        seen = self.seen
+        wrong = {
+            vm: (seen[vm].power if vm in seen else "missing", want)
+            for group, want in wants.items()
+            if want is not None
+            for vm in self.members[group]
+            if vm not in protected and (vm not in seen or seen[vm].power != want)
+        }
+        self.misplaced.see(at, wrong)
+        _tally(self.result, self.members, seen, wants, self.last_wanted, at)
+
+    def midnight(self, at: datetime, end: datetime) -> bool:
+        """Whether `at` (the next tick) begins a new local day of the week: time for a line."""
+        return at < end and at.astimezone(self.zone).time() == time(0, 0)
+
+    def finish(self) -> WeekResult:
+        self.misplaced.close()
+        self.result.problems += self.misplaced.problems
+        self.result.requests = self.log.mark() - self.first_request
+        return self.result
+
+
 async def simulate_week(
     session: AzureSession,
     plan: Plan,
@@ -193,26 +242,17 @@ async def simulate_week(
     deadline: float = TICK_DEADLINE,
     ledger: Recorder | None = None,
 ) -> WeekResult:
-    zone = week_zone(plan)
-    result = WeekResult(start, end, zone.key)
-    members = {g.name: [vm.name.lower() for vm in g.vms] for g in plan.groups}
-    _groups(result, plan, start, end)
-    wants_at = Wants(plan)
-    misplaced = Misplaced(zone)
-    first_request = log.mark()
-    seen = await power_states(session, plan.resource_group)
-    observed_at = log.mark()
-    result.observations += 1
+    watch = WeekWatch(plan, start, end, log)
+    result = watch.result
+    await watch.observe(session)
     quiet: TickInputs | None = None
-    last_wanted: dict[str, str] = {}
     at = start
     while at < end:
         result.ticks += 1
-        wants, reasons = wants_at.at(at)
-        if log.writes_since(observed_at):
-            seen = await power_states(session, plan.resource_group)
-            observed_at = log.mark()
-            result.observations += 1
+        wants, reasons = watch.wants_at.at(at)
+        if log.writes_since(watch.observed_at):
+            await watch.observe(session)
+        seen = watch.seen
         protected = overrides(seen, at)
         inputs = tick_inputs(wants, seen, protected)
         if inputs != quiet:
@@ -230,7 +270,7 @@ async def simulate_week(
                 ledger=ledger,
             )
             actions = log.actions_since(mark)
-            stamp = misplaced.when(at)
+            stamp = watch.misplaced.when(at)
             found = action_problems(plan, wants, seen, protected, actions)
             found += order_problems(plan, actions)
             found += [
@@ -241,27 +281,16 @@ async def simulate_week(
             result.problems += [f"{stamp}: {p}" for p in found]
             if log.writes_since(mark):
                 result.ticks_acted += 1
-                seen = await power_states(session, plan.resource_group)
-                observed_at = log.mark()
-                result.observations += 1
+                await watch.observe(session)
             else:
                 quiet = inputs
-        wrong = {
-            vm: (seen[vm].power if vm in seen else "missing", want)
-            for group, want in wants.items()
-            if want is not None
-            for vm in members[group]
-            if vm not in protected and (vm not in seen or seen[vm].power != want)
-        }
-        misplaced.see(at, wrong)
-        _tally(result, members, seen, wants, last_wanted, at)
+        watch.settle(at, wants, protected)
         at += STEP
-        if at < end and at.astimezone(zone).time() == time(0, 0):
-            progress(f"simulated up to {misplaced.when(at)}, {result.ticks_acted} tick(s) acted")
-    misplaced.close()
-    result.problems += misplaced.problems
-    result.requests = log.mark() - first_request
-    return result
+        if watch.midnight(at, end):
+            progress(
+                f"simulated up to {watch.misplaced.when(at)}, {result.ticks_acted} tick(s) acted"
+            )
+    return watch.finish()
 
 
 def _groups(result: WeekResult, plan: Plan, start: datetime, end: datetime) -> None:
