@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from azure.mgmt.authorization import AuthorizationManagementClient
@@ -15,11 +14,9 @@ from azlab.power.hosted import run_tick
 from azlab.sandbox.control import SandboxControl
 from azlab.sandbox.pytest_plugin import credential
 from azlab.sandbox.runner import Sandbox
-from azlab.scheduler.names import names_for
 from azlab.scheduler.role import OPERATOR, role_definition_id
+from tests.scheduler.deployed import LYNC, deploy_lynclab
 
-ROOT = Path(__file__).resolve().parents[2]
-LYNC = ROOT / "plans" / "lynclab.yaml"
 EVENING = datetime(2026, 11, 24, 2, 5, tzinfo=timezone.utc)  # 18:05 in Los Angeles
 DEALLOCATE = "Microsoft.Compute/virtualMachines/deallocate/action"
 
@@ -27,14 +24,7 @@ DEALLOCATE = "Microsoft.Compute/virtualMachines/deallocate/action"
 @pytest.fixture
 def app_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The tick's environment as the deployed app's identity, the plan read from its file."""
-    monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
-    assert main(["apply", str(LYNC), "--yes", "--output", "json"]) == 0
-    assert main(["scheduler", "deploy", str(LYNC), "--yes", "--output", "json"]) == 0
-    names = names_for(sandbox.subscription, "lynclab", "westus2")
-    site = sandbox.emulator.web.sites.by_name(names.site)
-    assert site is not None
-    principal = sandbox.emulator.web.sites.principal_id(site["id"])
-    assert principal
+    principal = deploy_lynclab(sandbox, monkeypatch).principal
     identity = SandboxControl(sandbox.control_url, str(sandbox.ca_file)).identity(principal)
     env = {
         **sandbox.env(),

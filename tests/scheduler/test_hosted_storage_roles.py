@@ -4,20 +4,16 @@ Storage Queue Data Contributor its hosted tick cannot enqueue, and the run log s
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from azure.mgmt.authorization import AuthorizationManagementClient
 
-from azlab.cli.main import main
 from azlab.sandbox.control import SandboxControl
 from azlab.sandbox.pytest_plugin import TEST_SETTINGS, credential
 from azlab.sandbox.runner import Sandbox
-from azlab.scheduler.names import names_for
 from azlab.scheduler.role import STORAGE_QUEUE_DATA_CONTRIBUTOR
+from tests.scheduler.deployed import deploy_lynclab
 
-ROOT = Path(__file__).resolve().parents[2]
-LYNC = ROOT / "plans" / "lynclab.yaml"
 EVENING = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc).timestamp()  # 18:00 in Los Angeles
 
 
@@ -25,20 +21,15 @@ def test_without_its_queue_role_the_hosted_tick_fails_with_a_permission_mismatch
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox.emulator.apply_settings(TEST_SETTINGS.with_changes({"storage_tls": "on"}))
-    monkeypatch.setenv("LAB_ADMIN_PASSWORD", "Sandbox-only-1")
     control = SandboxControl(sandbox.control_url, str(sandbox.ca_file))
     control.set_clock(EVENING + 60)
-    assert main(["apply", str(LYNC), "--yes", "--output", "json"]) == 0
-    assert main(["scheduler", "deploy", str(LYNC), "--yes", "--output", "json"]) == 0
-    names = names_for(sandbox.subscription, "lynclab", "westus2")
-    site = sandbox.emulator.web.sites.by_name(names.site)
-    assert site is not None
+    deployed = deploy_lynclab(sandbox, monkeypatch)
+    names, site, principal = deployed.names, deployed.site, deployed.principal
     # As deploy wrote them: identity-based storage, on the sandbox's HTTPS endpoints.
     settings = sandbox.emulator.web.sites.app_settings(site["id"])
     assert settings["AZLAB_PLAN_URL"].startswith("https://127.0.0.1:")
     assert settings["AZLAB_QUEUE__queueServiceUri"].startswith("https://127.0.0.1:")
     assert not any("sig=" in v or "SharedAccessSignature" in v for v in settings.values())
-    principal = sandbox.emulator.web.sites.principal_id(site["id"])
     auth = AuthorizationManagementClient(
         credential(sandbox),  # type: ignore[arg-type]
         sandbox.subscription,
